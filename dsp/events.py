@@ -1,0 +1,213 @@
+"""Every event holdfast emits, as pydantic v2 models: one module, one discriminated union.
+
+These models ARE the public contract: ``holdfast replay --format jsonl`` prints their JSON
+dump one per line, and MQTT publishes the same JSON. Fields may be added, never renamed or
+removed. ``t`` is always seconds since session start (``float``); UTC wall time appears only in
+recording headers and in ``session_*`` events.
+
+Every event carries an envelope: ``type`` (the discriminator), ``t``, ``sensor`` (a sensor id),
+``seq`` (per-sensor sequence number from 1, no holes) and ``id`` (a UUID derived from the
+session id, sensor and seq, so replaying the same recording gives the same ids and a display can
+drop duplicates). ``dsp.pipeline`` assigns ``seq`` and ``id``; stages leave them at defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+Posture = Literal["upright", "supine", "prone", "side_left", "side_right", "quadruped", "unknown"]
+Side = Literal["left", "right"]
+
+
+class EventBase(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    t: float = Field(description="seconds since session start")
+    sensor: str = Field(description="sensor id (address or name given on the command line)")
+    seq: int = Field(default=0, description="per-sensor sequence number, 1, 2, 3 ...")
+    id: str = Field(default="", description="unique event id, stable across replays")
+
+
+# --- foundation: calibration, posture, angles, flexion episodes ------------------------------
+
+
+class CalibratedEvent(EventBase):
+    """The mounting is known: which sensor directions point to the head and to the belly."""
+
+    type: Literal["calibrated"] = "calibrated"
+    method: Literal["explicit", "auto"]
+    stage: Literal["complete", "up_only"] = Field(
+        description="auto calibration first learns 'up' (still standing), then 'forward' "
+        "(first clear tilt); flexion and lateral angles are reported once complete"
+    )
+    up_sensor: tuple[float, float, float] = Field(description="head direction, sensor frame")
+    forward_sensor: tuple[float, float, float] | None = Field(
+        description="belly direction, sensor frame; None until learned"
+    )
+
+
+class PostureEvent(EventBase):
+    """The posture changed (emitted on change only)."""
+
+    type: Literal["posture"] = "posture"
+    posture: Posture
+    previous: Posture
+
+
+class AngleEvent(EventBase):
+    """Trunk angles, decimated (10 Hz by default)."""
+
+    type: Literal["angle"] = "angle"
+    flexion_deg: float | None = Field(
+        description="sagittal angle from upright, positive forward; None until forward is known"
+    )
+    lateral_deg: float | None = Field(
+        description="side bend, positive toward the person's right; None until forward is known"
+    )
+    tilt_deg: float = Field(description="total angle between trunk axis and vertical")
+
+
+class FlexionEvent(EventBase):
+    """One forward-flexion episode: the trunk went beyond the threshold and came back.
+
+    ``baseline_deg`` is the flexion angle of the posture the movement started from (0 when
+    standing, about -90 when lying on the back): a sit-up is a forward flexion from -90.
+    ``peak_deg`` is the largest flexion angle reached, ``depth_deg`` = peak - baseline.
+    """
+
+    type: Literal["flexion"] = "flexion"
+    t_start: float
+    t_end: float
+    peak_deg: float
+    baseline_deg: float = 0.0
+    depth_deg: float = 0.0
+
+
+# --- sensor health ---------------------------------------------------------------------------
+
+
+class SensorStatusEvent(EventBase):
+    """Link and data health: connection changes, gaps, dropped bytes, battery."""
+
+    type: Literal["sensor_status"] = "sensor_status"
+    status: Literal["connected", "disconnected", "gap", "decode_errors", "battery"]
+    gap_s: float | None = Field(default=None, description="length of a gap in the samples")
+    malformed_total: int | None = Field(
+        default=None, description="payload runs dropped as malformed since the session started"
+    )
+    battery_pct: int | None = None
+    detail: str = ""
+
+
+# --- detectors: holds, reps, sets, alerts, summary ------------------------------------------
+
+
+class HoldStartedEvent(EventBase):
+    type: Literal["hold_started"] = "hold_started"
+    exercise: str
+    side: Side | None = None
+    target_s: float
+
+
+class HoldTickEvent(EventBase):
+    """Once a second while a hold lasts."""
+
+    type: Literal["hold_tick"] = "hold_tick"
+    exercise: str
+    side: Side | None = None
+    elapsed_s: float
+    target_s: float
+
+
+class HoldEndedEvent(EventBase):
+    type: Literal["hold_ended"] = "hold_ended"
+    exercise: str
+    side: Side | None = None
+    t_start: float
+    duration_s: float
+    target_s: float
+    completed: bool
+    reason: Literal["lowered", "moved", "signal_lost", "session_ended"]
+    sway_deg: float = Field(description="RMS angle deviation from the hold's mean posture")
+    tremor_power: float = Field(
+        description="acceleration power 3-12 Hz during the hold, (m/s^2)^2; rises with fatigue"
+    )
+
+
+class RepEvent(EventBase):
+    type: Literal["rep"] = "rep"
+    index: int = Field(description="1-based index of the rep in its set")
+    exercise: str
+    side: Side | None = None
+    rom_deg: float = Field(description="range of motion of this rep")
+    duration_s: float
+    top_hold_s: float = Field(description="time held at the top of the movement")
+    t_start: float
+    flagged: bool = Field(default=False, description="a repeated-flexion exercise")
+
+
+class SetEndedEvent(EventBase):
+    type: Literal["set_ended"] = "set_ended"
+    exercise: str
+    count: int
+    t_start: float
+
+
+class FlexionEpisodeRef(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    t_start: float
+    t_end: float
+    peak_deg: float
+
+
+class FlexionAlertEvent(EventBase):
+    type: Literal["flexion_alert"] = "flexion_alert"
+    reason: Literal["repeated", "sustained"]
+    count: int = Field(description="bends in the window (repeated) or 1 (sustained)")
+    window_s: float = Field(description="window the count covers, or time beyond threshold")
+    threshold_deg: float
+    episodes: tuple[FlexionEpisodeRef, ...] = ()
+
+
+class SessionSummaryEvent(EventBase):
+    type: Literal["session_summary"] = "session_summary"
+    duration_s: float
+    reps: dict[str, list[int]] = Field(description="exercise -> rep count of each set")
+    holds: list[dict[str, float | str | bool | None]] = Field(default_factory=list)
+    time_in_zone_s: dict[str, float] = Field(description="neutral / moderate / severe")
+    bends: int
+    bends_per_hour: float
+    deepest_bend_deg: float | None
+    alerts: dict[str, int] = Field(description="alert reason -> count")
+    malformed_total: int = 0
+
+
+Event = Annotated[
+    CalibratedEvent
+    | PostureEvent
+    | AngleEvent
+    | FlexionEvent
+    | SensorStatusEvent
+    | HoldStartedEvent
+    | HoldTickEvent
+    | HoldEndedEvent
+    | RepEvent
+    | SetEndedEvent
+    | FlexionAlertEvent
+    | SessionSummaryEvent,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+EVENT_TYPES: tuple[str, ...] = (
+    "calibrated", "posture", "angle", "flexion", "sensor_status", "hold_started", "hold_tick",
+    "hold_ended", "rep", "set_ended", "flexion_alert", "session_summary",
+)
+
+
+def parse_event(data: str | bytes) -> Event:
+    """Parse one JSON event (a jsonl line or an MQTT payload)."""
+    return EVENT_ADAPTER.validate_json(data)

@@ -1,0 +1,199 @@
+"""Raw recordings: what arrived over BLE, one JSON line per notification.
+
+Format (documented in ``docs/recordings.md``)::
+
+    {"format": "holdfast-raw", "version": 1, "device": "witmotion", "nominal_rate_hz": 50.0,
+     "start_utc": "2026-11-20T10:00:00Z", "sensor": "back", "sensor_address": null,
+     "mounting": {"up": "+y", "forward": "-z"}}
+    {"t": 0.0213, "uuid": "0000ffe4-0000-1000-8000-00805f9a34fb", "hex": "5561fcff..."}
+    {"t": 12.5, "marker": "disconnect", "detail": "link lost"}
+
+Plain ``.jsonl`` or gzip ``.jsonl.gz``. The writer appends and flushes line by line, so a
+killed process leaves a file that replays up to its last whole line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from firmware_protocol.errors import RecordingError
+from firmware_protocol.samples import Packet
+
+RAW_FORMAT = "holdfast-raw"
+RAW_VERSION = 1
+AXES = ("+x", "-x", "+y", "-y", "+z", "-z")
+
+
+class MountingSpec(BaseModel):
+    """Which sensor axis points toward the head (``up``) and toward the belly (``forward``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    up: Literal["+x", "-x", "+y", "-y", "+z", "-z"]
+    forward: Literal["+x", "-x", "+y", "-y", "+z", "-z"]
+
+
+class RawHeader(BaseModel):
+    """First line of a raw recording."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    format: Literal["holdfast-raw"] = RAW_FORMAT
+    version: int = Field(default=RAW_VERSION, ge=1, le=RAW_VERSION)
+    device: str
+    nominal_rate_hz: float = Field(gt=0)
+    start_utc: datetime
+    sensor: str | None = None
+    sensor_address: str | None = None
+    mounting: MountingSpec | None = None
+    session_id: str | None = None
+
+    def sensor_id(self, fallback: str) -> str:
+        return self.sensor or self.sensor_address or fallback
+
+    def effective_session_id(self) -> str:
+        """Stable across replays: from the header, so event ids repeat for the same file."""
+        return self.session_id or f"{self.start_utc.isoformat()}/{self.sensor_address or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A connect or disconnect mark in a raw recording."""
+
+    t_s: float
+    marker: Literal["connect", "disconnect"]
+    detail: str = ""
+
+
+RawItem = Packet | Marker
+
+
+def _open_text(path: Path, mode: Literal["rt", "at", "wt"]) -> IO[str]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, mode, encoding="utf-8")
+    return path.open(mode[0], encoding="utf-8")
+
+
+class RawRecording:
+    """Reads a raw recording: ``header``, then iterate for packets and markers.
+
+    A bad line raises :class:`RecordingError` naming the file and line; with
+    ``skip_bad=True`` it is counted in ``skipped`` instead. A truncated file (last line cut
+    short, gzip stream cut short) yields everything before the cut, then raises (or, with
+    ``skip_bad``, counts it).
+    """
+
+    def __init__(self, path: Path | str, *, skip_bad: bool = False) -> None:
+        self.path = Path(path)
+        self.skip_bad = skip_bad
+        self.skipped = 0
+        self.header = self._read_header()
+
+    def _read_header(self) -> RawHeader:
+        try:
+            with _open_text(self.path, "rt") as f:
+                first = f.readline()
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            raise RecordingError(self.path, 1, f"cannot read header: {exc}") from exc
+        if not first.strip():
+            raise RecordingError(self.path, 1, "empty file: no header line")
+        try:
+            return RawHeader.model_validate_json(first)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'header'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise RecordingError(self.path, 1, f"bad header ({problems})") from exc
+
+    def __iter__(self) -> Iterator[RawItem]:
+        lineno = 1
+        try:
+            with _open_text(self.path, "rt") as f:
+                f.readline()
+                for lineno, line in enumerate(f, start=2):  # noqa: B007 - used after the loop
+                    item = self._parse_line(line, lineno)
+                    if item is not None:
+                        yield item
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            self._bad(lineno + 1, f"file is truncated or corrupt after line {lineno}: {exc}", exc)
+
+    def _parse_line(self, line: str, lineno: int) -> RawItem | None:
+        if not line.endswith("\n"):
+            # The writer always ends lines: a missing newline means the writer was killed.
+            if line.strip():
+                self._bad(lineno, "truncated last line (the recording was cut off)", None)
+            return None
+        if not line.strip():
+            return None
+        try:
+            obj = json.loads(line)
+            t = float(obj["t"])
+            if "hex" in obj:
+                return Packet(t, str(obj["uuid"]).lower(), bytes.fromhex(obj["hex"]))
+            marker = obj["marker"]
+            if marker not in ("connect", "disconnect"):
+                raise ValueError(f"unknown marker {marker!r}")
+            return Marker(t, marker, str(obj.get("detail", "")))
+        except (ValueError, KeyError, TypeError) as exc:
+            self._bad(lineno, f"bad line: {exc.__class__.__name__}: {exc}", exc)
+            return None
+
+    def _bad(self, lineno: int, reason: str, cause: BaseException | None) -> None:
+        if self.skip_bad:
+            self.skipped += 1
+            return
+        raise RecordingError(self.path, lineno, reason) from cause
+
+
+class RawRecordingWriter:
+    """Appends packets and markers to a raw recording, one flushed line each."""
+
+    def __init__(self, path: Path | str, header: RawHeader) -> None:
+        self.path = Path(path)
+        try:
+            self._file = _open_text(self.path, "wt")
+        except OSError as exc:
+            raise RecordingError(self.path, None, f"cannot create recording: {exc}") from exc
+        self._write(header.model_dump_json(exclude_none=True))
+
+    def _write(self, line: str) -> None:
+        self._file.write(line + "\n")
+        self._file.flush()
+
+    def write_packet(self, packet: Packet) -> None:
+        self._write(
+            f'{{"t": {packet.t_s:.6f}, "uuid": "{packet.char_uuid}", "hex": "{packet.payload.hex()}"}}'
+        )
+
+    def write_marker(self, marker: Marker) -> None:
+        self._write(json.dumps({"t": round(marker.t_s, 6), "marker": marker.marker,
+                                "detail": marker.detail}))
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> RawRecordingWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_raw_recording(path: Path) -> bool:
+    return path.name.endswith((".jsonl", ".jsonl.gz"))

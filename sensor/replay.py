@@ -1,0 +1,199 @@
+"""Replay a recording (raw or samples CSV) as a stream of source items.
+
+The same decoded batches come out whether a file is replayed as fast as possible (tests,
+``holdfast replay``) or paced in real time (``--realtime``, ``holdfast serve``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from firmware_protocol.errors import RecordingError
+from firmware_protocol.profile import DeviceProfile, StreamDecoder
+from firmware_protocol.registry import profile_for
+from firmware_protocol.samples import DecodedSamples, FloatArray, SampleBatch
+from sensor.recording import Marker, MountingSpec, RawRecording, is_raw_recording
+from sensor.samples_csv import SamplesCsv
+from sensor.source import LinkStatus, SourceItem
+
+PACKETS_PER_BATCH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingInfo:
+    """What the chain needs to know about a recording before the first sample."""
+
+    path: Path
+    sensor: str
+    device: str
+    nominal_rate_hz: float
+    mounting: MountingSpec | None
+    session_id: str
+
+
+class Recording:
+    """A raw recording or samples CSV, opened and checked; iterate ``items()``."""
+
+    def __init__(self, path: Path | str, *, sensor: str | None = None, skip_bad: bool = False):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise RecordingError(self.path, None, "no such file")
+        self._raw: RawRecording | None = None
+        self._csv: SamplesCsv | None = None
+        if is_raw_recording(self.path):
+            self._raw = RawRecording(self.path, skip_bad=skip_bad)
+            header = self._raw.header
+            self.profile: DeviceProfile | None = profile_for(header.device)
+            self.info = RecordingInfo(
+                self.path, sensor or header.sensor_id(_stem(self.path)), header.device,
+                header.nominal_rate_hz, header.mounting, header.effective_session_id(),
+            )
+        elif self.path.suffix.lower() == ".csv":
+            self._csv = SamplesCsv(self.path, skip_bad=skip_bad)
+            self.profile = None
+            name = sensor or _stem(self.path)
+            self.info = RecordingInfo(
+                self.path, name, "csv", self._csv.nominal_rate_hz, None, f"csv/{name}"
+            )
+        else:
+            raise RecordingError(
+                self.path, None, "unknown recording type: expected .jsonl, .jsonl.gz or .csv"
+            )
+
+    @property
+    def skipped(self) -> int:
+        reader = self._raw or self._csv
+        return reader.skipped if reader is not None else 0
+
+    def items(self, packets_per_batch: int = PACKETS_PER_BATCH) -> Iterator[SourceItem]:
+        """Batches of at most ``packets_per_batch`` packets (CSV: rows), and link status."""
+        if self._csv is not None:
+            yield from self._csv.batches(self.info.sensor, packets_per_batch)
+            return
+        assert self._raw is not None and self.profile is not None
+        yield from _decode_raw(self._raw, self.profile, self.info, packets_per_batch)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".jsonl.gz", ".jsonl", ".csv"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def _decode_raw(
+    raw: RawRecording, profile: DeviceProfile, info: RecordingInfo, packets_per_batch: int
+) -> Iterator[SourceItem]:
+    decoder: StreamDecoder = profile.make_decoder()
+    malformed_total = 0
+    gap_next = False
+    builder = _BatchBuilder(info)
+    for item in raw:
+        if isinstance(item, Marker):
+            batch = builder.flush(gap_next)
+            if batch is not None:
+                yield batch
+                gap_next = False
+            if item.marker == "disconnect":
+                decoder.reset()
+                gap_next = True
+                yield LinkStatus(info.sensor, item.t_s, "disconnected", item.detail)
+            else:
+                yield LinkStatus(info.sensor, item.t_s, "connected", item.detail)
+            continue
+        if item.char_uuid not in profile.notify_uuids:
+            continue  # e.g. battery reads recorded beside the stream
+        result = decoder.feed(item.payload)
+        if result.malformed:
+            malformed_total += result.malformed
+            yield LinkStatus(
+                info.sensor, item.t_s, "decode_errors", malformed_total=malformed_total
+            )
+        for kind, value in result.replies:
+            if kind == "battery_pct" and isinstance(value, int):
+                yield LinkStatus(info.sensor, item.t_s, "battery", battery_pct=value)
+        builder.add(item.t_s, result.samples)
+        if builder.packets >= packets_per_batch:
+            batch = builder.flush(gap_next)
+            if batch is not None:
+                yield batch
+                gap_next = False
+    batch = builder.flush(gap_next)
+    if batch is not None:
+        yield batch
+
+
+class _BatchBuilder:
+    """Collects decoded packets into one SampleBatch (arrays concatenated once)."""
+
+    def __init__(self, info: RecordingInfo) -> None:
+        self.info = info
+        self._t: list[FloatArray] = []
+        self._acc: list[FloatArray] = []
+        self._gyro: list[FloatArray] = []
+        self._tdev: list[FloatArray] = []
+        self.packets = 0
+
+    def add(self, t_host_s: float, samples: DecodedSamples) -> None:
+        n = len(samples)
+        self.packets += 1
+        if n == 0:
+            return
+        self._t.append(np.full(n, t_host_s))
+        self._acc.append(samples.acc_mps2)
+        if samples.gyro_dps is not None:
+            self._gyro.append(samples.gyro_dps)
+        if samples.t_device_s is not None:
+            self._tdev.append(samples.t_device_s)
+
+    def flush(self, gap_before: bool) -> SampleBatch | None:
+        self.packets = 0
+        if not self._t:
+            return None
+        n = sum(len(t) for t in self._t)
+        gyro = np.concatenate(self._gyro) if len(self._gyro) == len(self._t) else None
+        tdev = np.concatenate(self._tdev) if len(self._tdev) == len(self._t) else None
+        batch = SampleBatch(
+            sensor=self.info.sensor,
+            t_host_s=np.concatenate(self._t),
+            acc_mps2=np.concatenate(self._acc).reshape(n, 3),
+            gyro_dps=gyro,
+            t_device_s=tdev,
+            nominal_rate_hz=self.info.nominal_rate_hz,
+            gap_before=gap_before,
+        )
+        self._t, self._acc, self._gyro, self._tdev = [], [], [], []
+        return batch
+
+
+class ReplaySource:
+    """A recording as a :class:`sensor.source.SampleSource`, optionally paced in real time."""
+
+    def __init__(self, recording: Recording, *, realtime: bool = False, speed: float = 1.0):
+        self.recording = recording
+        self.realtime = realtime
+        self.speed = speed
+
+    @property
+    def sensor_id(self) -> str:
+        return self.recording.info.sensor
+
+    async def __aiter__(self) -> AsyncIterator[SourceItem]:
+        start = time.monotonic()
+        # Small batches when pacing, so a live display sees samples as a sensor sends them.
+        for item in self.recording.items(8 if self.realtime else PACKETS_PER_BATCH):
+            if self.realtime:
+                t = item.t_s if isinstance(item, LinkStatus) else float(item.t_host_s[-1])
+                delay = start + t / self.speed - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            else:
+                await asyncio.sleep(0)  # let other tasks run between batches
+            yield item

@@ -1,0 +1,1 @@
+"""The asyncio application: sources -> dsp.Pipeline -> publishers; config, CLI, MQTT, displays."""
