@@ -61,6 +61,16 @@ class DeviceProfile:
     ``notify_uuids``: characteristics whose notifications carry samples (full 128-bit, lower
     case). ``start_commands(rate_hz)`` / ``stop_commands()``: writes that configure and start or
     stop streaming (empty when enabling notifications is enough).
+
+    Every payload that arrives on any of ``notify_uuids`` goes to ONE decoder from
+    ``make_decoder``: where a device answers commands on a second characteristic (Polar's PMD
+    control point indications) that characteristic is listed too and the decoder tells the two
+    apart by content. ``extra_read_uuids``: characteristics to read once after the start
+    commands (a read-back of a setting, the battery); hand each value to
+    ``read_replies(char_uuid, value)``, which returns ``(kind, value)`` pairs like the
+    decoder's ``replies`` (``("period_ms", 20)``, ``("battery_pct", 87)``).
+    ``battery_uuid``: the standard Battery Level characteristic when the device has one (poll
+    it and pass the value to ``read_replies``); ``None`` when the battery comes in the stream.
     """
 
     model: str
@@ -78,6 +88,10 @@ class DeviceProfile:
     stop_commands: Callable[[], tuple[Command, ...]]
     notes: str = ""
     extra_read_uuids: tuple[str, ...] = field(default=())
+    read_replies: Callable[[str, bytes], tuple[tuple[str, object], ...]] = field(
+        default=lambda _uuid, _value: ()  # devices without extra reads have nothing to say
+    )
+    battery_uuid: str | None = None
 
     def matches_name(self, name: str | None) -> bool:
         return name is not None and re.search(self.name_pattern, name) is not None

@@ -5,11 +5,17 @@ Adding a device: write ``firmware_protocol/<device>.py`` with a ``PROFILE`` and 
 
 from __future__ import annotations
 
-from firmware_protocol import witmotion
+from firmware_protocol import microbit, witmotion
 from firmware_protocol.errors import ConfigError
 from firmware_protocol.profile import DeviceProfile
 
-PROFILES: dict[str, DeviceProfile] = {p.model: p for p in (witmotion.PROFILE,)}
+PROFILES: dict[str, DeviceProfile] = {
+    p.model: p
+    for p in (
+        witmotion.PROFILE,
+        microbit.PROFILE,
+    )
+}
 
 
 def profile_for(model: str) -> DeviceProfile:
