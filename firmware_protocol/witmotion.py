@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from firmware_protocol.errors import IncompleteError, MalformedError
+from firmware_protocol.errors import ConfigError, IncompleteError, MalformedError
 from firmware_protocol.profile import Command, DecodeResult, DeviceProfile
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, DecodedSamples, FloatArray
 
@@ -94,7 +94,9 @@ def decode_frames(buf: bytes) -> WitFrames:
     n = len(buf)
     # Fast path: the stream is aligned (the normal case, one or more frames per notification).
     whole = n - n % FRAME_LEN
-    if whole and _aligned(buf, whole):
+    # The tail must be empty or able to start a frame; otherwise the slow path counts it now
+    # (it used to sit in the pending buffer and be counted one notification late).
+    if whole and _aligned(buf, whole) and (whole == n or buf[whole] == HEADER):
         return _decode_aligned(buf[:whole], whole, malformed_runs=0)
 
     data_parts: list[bytes] = []
@@ -238,12 +240,13 @@ def read_register(register: int) -> bytes:
 
 
 def rate_code(rate_hz: float) -> int:
-    """The RRATE code for a supported rate; ``ValueError`` naming the allowed rates otherwise."""
+    """The RRATE code for a supported rate; ``ConfigError`` naming the allowed rates otherwise."""
     for rate, code in RATE_CODES.items():
         if abs(rate - rate_hz) < 1e-9:
             return code
-    allowed = ", ".join(f"{r:g}" for r in RATE_CODES)
-    raise ValueError(f"WitMotion cannot stream at {rate_hz:g} Hz (allowed: {allowed})")
+    raise ConfigError(
+        "rate_hz", f"WitMotion cannot stream at {rate_hz:g} Hz", [f"{r:g}" for r in RATE_CODES]
+    )
 
 
 def start_commands(rate_hz: float) -> tuple[Command, ...]:
