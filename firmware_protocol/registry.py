@@ -5,7 +5,7 @@ Adding a device: write ``firmware_protocol/<device>.py`` with a ``PROFILE`` and 
 
 from __future__ import annotations
 
-from firmware_protocol import microbit, witmotion
+from firmware_protocol import microbit, thingy52, witmotion
 from firmware_protocol.errors import ConfigError
 from firmware_protocol.profile import DeviceProfile
 
@@ -14,6 +14,7 @@ PROFILES: dict[str, DeviceProfile] = {
     for p in (
         witmotion.PROFILE,
         microbit.PROFILE,
+        thingy52.PROFILE,
     )
 }
 
