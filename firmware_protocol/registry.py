@@ -5,7 +5,7 @@ Adding a device: write ``firmware_protocol/<device>.py`` with a ``PROFILE`` and 
 
 from __future__ import annotations
 
-from firmware_protocol import microbit, thingy52, witmotion
+from firmware_protocol import metawear, microbit, thingy52, witmotion
 from firmware_protocol.errors import ConfigError
 from firmware_protocol.profile import DeviceProfile
 
@@ -15,6 +15,7 @@ PROFILES: dict[str, DeviceProfile] = {
         witmotion.PROFILE,
         microbit.PROFILE,
         thingy52.PROFILE,
+        *metawear.PROFILES,
     )
 }
 
