@@ -21,7 +21,7 @@ def test_example_1_single_sample_4g() -> None:
     decoder = MetaWearDecoder(BMI160, MetaWearSettings(acc_range_g=4, with_gyro=False))
     result = decoder.feed(bytes.fromhex("03 04 16 C4 94 A2 2A D0"))
     np.testing.assert_allclose(
-        result.samples.acc_mps2, [[-15338, -23916, -12246]] / np.float64(8192) * G
+        result.samples.acc_mps2, np.array([[-15338, -23916, -12246]]) / 8192 * G
     )
     np.testing.assert_allclose(result.samples.acc_mps2 / G, [[-1.872, -2.919, -1.495]], atol=5e-4)
     assert result.samples.t_device_s is None
