@@ -5,7 +5,7 @@ Adding a device: write ``firmware_protocol/<device>.py`` with a ``PROFILE`` and 
 
 from __future__ import annotations
 
-from firmware_protocol import metawear, microbit, thingy52, witmotion
+from firmware_protocol import metawear, microbit, polar_pmd, thingy52, witmotion
 from firmware_protocol.errors import ConfigError
 from firmware_protocol.profile import DeviceProfile
 
@@ -16,6 +16,7 @@ PROFILES: dict[str, DeviceProfile] = {
         microbit.PROFILE,
         thingy52.PROFILE,
         *metawear.PROFILES,
+        *polar_pmd.PROFILES,
     )
 }
 
