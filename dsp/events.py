@@ -203,8 +203,18 @@ Event = Annotated[
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 EVENT_TYPES: tuple[str, ...] = (
-    "calibrated", "posture", "angle", "flexion", "sensor_status", "hold_started", "hold_tick",
-    "hold_ended", "rep", "set_ended", "flexion_alert", "session_summary",
+    "calibrated",
+    "posture",
+    "angle",
+    "flexion",
+    "sensor_status",
+    "hold_started",
+    "hold_tick",
+    "hold_ended",
+    "rep",
+    "set_ended",
+    "flexion_alert",
+    "session_summary",
 )
 
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from firmware_protocol.errors import RecordingError
 from firmware_protocol.samples import Packet
 
-RAW_FORMAT = "holdfast-raw"
+RAW_FORMAT: Literal["holdfast-raw"] = "holdfast-raw"
 RAW_VERSION = 1
 AXES = ("+x", "-x", "+y", "-y", "+z", "-z")
 
@@ -119,7 +119,7 @@ class RawRecording:
         try:
             with _open_text(self.path, "rt") as f:
                 f.readline()
-                for lineno, line in enumerate(f, start=2):  # noqa: B007 - used after the loop
+                for lineno, line in enumerate(f, start=2):
                     item = self._parse_line(line, lineno)
                     if item is not None:
                         yield item
@@ -170,13 +170,17 @@ class RawRecordingWriter:
         self._file.flush()
 
     def write_packet(self, packet: Packet) -> None:
+        hex_payload = packet.payload.hex()
         self._write(
-            f'{{"t": {packet.t_s:.6f}, "uuid": "{packet.char_uuid}", "hex": "{packet.payload.hex()}"}}'
+            f'{{"t": {packet.t_s:.6f}, "uuid": "{packet.char_uuid}", "hex": "{hex_payload}"}}'
         )
 
     def write_marker(self, marker: Marker) -> None:
-        self._write(json.dumps({"t": round(marker.t_s, 6), "marker": marker.marker,
-                                "detail": marker.detail}))
+        self._write(
+            json.dumps(
+                {"t": round(marker.t_s, 6), "marker": marker.marker, "detail": marker.detail}
+            )
+        )
 
     def close(self) -> None:
         self._file.close()
@@ -185,7 +189,9 @@ class RawRecordingWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()

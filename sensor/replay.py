@@ -51,8 +51,12 @@ class Recording:
             header = self._raw.header
             self.profile: DeviceProfile | None = profile_for(header.device)
             self.info = RecordingInfo(
-                self.path, sensor or header.sensor_id(_stem(self.path)), header.device,
-                header.nominal_rate_hz, header.mounting, header.effective_session_id(),
+                self.path,
+                sensor or header.sensor_id(_stem(self.path)),
+                header.device,
+                header.nominal_rate_hz,
+                header.mounting,
+                header.effective_session_id(),
             )
         elif self.path.suffix.lower() == ".csv":
             self._csv = SamplesCsv(self.path, skip_bad=skip_bad)
@@ -76,7 +80,8 @@ class Recording:
         if self._csv is not None:
             yield from self._csv.batches(self.info.sensor, packets_per_batch)
             return
-        assert self._raw is not None and self.profile is not None
+        assert self._raw is not None
+        assert self.profile is not None
         yield from _decode_raw(self._raw, self.profile, self.info, packets_per_batch)
 
 
@@ -95,7 +100,18 @@ def _decode_raw(
     malformed_total = 0
     gap_next = False
     builder = _BatchBuilder(info)
-    for item in raw:
+    items = iter(raw)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except RecordingError:
+            # Deliver every sample read before the bad line, then report it.
+            batch = builder.flush(gap_next)
+            if batch is not None:
+                yield batch
+            raise
         if isinstance(item, Marker):
             batch = builder.flush(gap_next)
             if batch is not None:

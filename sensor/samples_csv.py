@@ -25,9 +25,7 @@ class SamplesCsv:
     number after every row before it was yielded; ``skip_bad=True`` counts it in ``skipped``.
     """
 
-    def __init__(
-        self, path: Path | str, *, skip_bad: bool = False, chunk_rows: int = 4096
-    ) -> None:
+    def __init__(self, path: Path | str, *, skip_bad: bool = False, chunk_rows: int = 4096) -> None:
         self.path = Path(path)
         self.skip_bad = skip_bad
         self.skipped = 0
@@ -40,7 +38,8 @@ class SamplesCsv:
         cols = tuple(c.strip() for c in first.strip().split(","))
         if cols not in (HEADER_ACC, HEADER_IMU):
             raise RecordingError(
-                self.path, 1,
+                self.path,
+                1,
                 f"bad header {first.strip()!r}: expected 't,ax,ay,az' or 't,ax,ay,az,gx,gy,gz'",
             )
         self.has_gyro = cols == HEADER_IMU
@@ -68,7 +67,7 @@ class SamplesCsv:
         with self.path.open(encoding="utf-8") as f:
             f.readline()
             lineno = 1
-            for lineno, line in enumerate(f, start=2):  # noqa: B007 - used after the loop
+            for lineno, line in enumerate(f, start=2):
                 if not line.strip():
                     continue
                 row = self._parse(line, lineno)

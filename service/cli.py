@@ -29,9 +29,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_AXIS_OPTIONS = ("--up", "--forward")
+_AXIS_VALUES = ("+x", "-x", "+y", "-y", "+z", "-z")
+
+
+def _join_axis_values(argv: Sequence[str]) -> list[str]:
+    """Let people write ``--forward -z``: argparse would take ``-z`` for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in _AXIS_OPTIONS and i + 1 < len(argv) and argv[i + 1] in _AXIS_VALUES:
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_axis_values(sys.argv[1:] if argv is None else argv))
     try:
         code: int = args.func(args)
     except HoldfastError as exc:

@@ -1,0 +1,102 @@
+"""Forward-flexion episodes: the trunk bends forward beyond a threshold and comes back.
+
+The angle is measured from the baseline of the posture the movement starts in: 0 deg standing
+or sitting, -90 deg lying on the back. So a toe touch from standing and a sit-up from lying on
+the back are both forward flexions. An episode starts when the relative angle rises above
+``threshold_deg`` and ends when it falls below ``threshold_deg - hysteresis_deg``. If the
+posture changes before it comes back (getting up from the floor, lying down on the belly),
+the movement was a transition, not a bend, and no episode is reported. No episodes are
+measured lying on a side or face down: a forward curl there does not change the trunk's
+angle to gravity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from firmware_protocol.samples import FloatArray
+
+#: Flexion angle of each posture's neutral position; postures not listed have no episodes.
+POSTURE_BASELINE_DEG: dict[str, float] = {"upright": 0.0, "supine": -90.0}
+
+
+class FlexionSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    threshold_deg: float = Field(
+        default=30.0,
+        gt=0,
+        description="forward flexion beyond this (from the posture's baseline) is an episode",
+    )
+    hysteresis_deg: float = Field(
+        default=5.0, ge=0, description="the episode ends below threshold minus this"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FlexionEpisode:
+    index: int  # sample at which the episode ended (decision time)
+    t_start: float
+    t_end: float
+    peak_deg: float
+    baseline_deg: float
+
+
+class FlexionDetector:
+    """``update(t, flexion_deg, posture_codes, baselines)`` -> finished episodes.
+
+    ``baselines`` holds the baseline per sample (NaN where no episode can be measured);
+    a change of baseline value marks a posture change.
+    """
+
+    def __init__(self, settings: FlexionSettings) -> None:
+        self.settings = settings
+        self._active = False
+        self._t_start = 0.0
+        self._peak = -np.inf
+        self._baseline = float("nan")
+
+    def reset(self) -> None:
+        """Forget an open episode (gap or recalibration): never invent one across a gap."""
+        self._active = False
+        self._peak = -np.inf
+
+    def update(
+        self, t_s: FloatArray, flexion_deg: FloatArray, baselines: FloatArray
+    ) -> list[FlexionEpisode]:
+        episodes: list[FlexionEpisode] = []
+        s = self.settings
+        rel = np.where(np.isnan(baselines), -np.inf, flexion_deg - baselines)
+        n = t_s.shape[0]
+        i = 0
+        while i < n:
+            if not self._active:
+                hits = np.flatnonzero(rel[i:] > s.threshold_deg)
+                if hits.size == 0:
+                    break
+                i += int(hits[0])
+                self._active = True
+                self._t_start = float(t_s[i])
+                self._peak = -np.inf
+                self._baseline = float(baselines[i])
+                continue
+            # != is also true where the baseline is NaN: a posture without episodes.
+            stop = (rel[i:] < s.threshold_deg - s.hysteresis_deg) | (
+                baselines[i:] != self._baseline
+            )
+            hits = np.flatnonzero(stop)
+            j = i + int(hits[0]) if hits.size else n
+            if j > i:
+                self._peak = max(self._peak, float(np.max(flexion_deg[i:j])))
+            if j == n:
+                break
+            if baselines[j] == self._baseline:
+                episodes.append(
+                    FlexionEpisode(j, self._t_start, float(t_s[j]), self._peak, self._baseline)
+                )
+            self._active = False  # a posture change instead cancels: it was a transition
+            i = j
+        return episodes

@@ -1,0 +1,381 @@
+"""The chain: sample batches in, events out. The same code runs live, in replay and in tests.
+
+Stages, in order: sample clock -> up vector (low-pass + gyro fusion) and stillness ->
+mounting (explicit or auto-calibrated) -> angles, lumbar height, posture -> flexion episodes
+-> decimated angle events. Every stage keeps its state between batches, so the events do not
+depend on how the samples were chunked.
+
+Every event's ``t`` is the time of the sample at which it was decided; within a batch events
+are ordered by that sample, then by a fixed stage rank. Since decisions never go back in time,
+this order (and so ``seq`` and ``id``) is the same for every chunking.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from dsp import angles
+from dsp.calibration import AutoCalibrator, CalibrationSettings, CalibrationStep
+from dsp.clock import ClockSettings, SampleClock
+from dsp.events import (
+    AngleEvent,
+    CalibratedEvent,
+    Event,
+    FlexionEvent,
+    Posture,
+    PostureEvent,
+    SensorStatusEvent,
+)
+from dsp.flexion import POSTURE_BASELINE_DEG, FlexionDetector, FlexionEpisode, FlexionSettings
+from dsp.height import HeightTracker
+from dsp.motion import MotionDetector, MotionSettings
+from dsp.mounting import rotation_from_axes, rotation_from_vectors
+from dsp.orientation import OrientationSettings, UpEstimator
+from dsp.posture import (
+    CLASS_BETWEEN,
+    CLASS_UPRIGHT,
+    PostureChange,
+    PostureSettings,
+    PostureTracker,
+)
+from dsp.posture import orientation_class as classify
+from firmware_protocol.samples import FloatArray, SampleBatch
+
+_EVENT_NAMESPACE = uuid.UUID("6f1c2d0e-8f0b-4c55-9d8e-2b7c4e9a1f30")
+
+# Order of events decided at the same sample.
+RANK_STATUS, RANK_CALIBRATED, RANK_POSTURE, RANK_FLEXION, RANK_DETECTOR, RANK_ANGLE = range(6)
+
+
+class PipelineSettings(BaseModel):
+    """Every tunable of the chain, with documented defaults (nested per stage)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    clock: ClockSettings = Field(default_factory=ClockSettings)
+    orientation: OrientationSettings = Field(default_factory=OrientationSettings)
+    motion: MotionSettings = Field(default_factory=MotionSettings)
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
+    posture: PostureSettings = Field(default_factory=PostureSettings)
+    flexion: FlexionSettings = Field(default_factory=FlexionSettings)
+    angle_rate_hz: float = Field(default=10.0, gt=0, description="angle events per second")
+    emit_angles: bool = Field(default=True, description="emit decimated angle events")
+
+
+Pending = list[tuple[int, int, Event]]  # (sample index in batch, rank, event)
+
+
+class Pipeline:
+    """Turns :class:`SampleBatch` es from one sensor into events (see module doc)."""
+
+    def __init__(
+        self,
+        sensor: str,
+        session_id: str = "",
+        settings: PipelineSettings | None = None,
+        mounting: tuple[str, str] | None = None,
+    ) -> None:
+        """``mounting``: ``(up, forward)`` sensor axes such as ``("+y", "-z")``, or ``None``
+        to calibrate automatically."""
+        self.sensor = sensor
+        self.session_id = session_id
+        self.settings = settings or PipelineSettings()
+        self._explicit = rotation_from_axes(*mounting) if mounting is not None else None
+        self._rate_hz: float | None = None
+        self._seq = 0
+        self._clock = SampleClock(self.settings.clock)
+        self._rotation: FloatArray | None = None
+        self._up_s: FloatArray | None = None
+        self._announce_explicit = mounting is not None
+        self._next_angle_slot = -np.inf
+        self._flexion = FlexionDetector(self.settings.flexion)
+        self._last_t = 0.0
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _build(self, rate_hz: float) -> None:
+        s = self.settings
+        self._rate_hz = rate_hz
+        self._up = UpEstimator(s.orientation, rate_hz)
+        self._motion = MotionDetector(s.motion, rate_hz)
+        self._calibrator = AutoCalibrator(s.calibration, rate_hz)
+        self._height = HeightTracker(s.posture.height, rate_hz)
+        self._posture = PostureTracker(s.posture, rate_hz)
+        if self._explicit is not None:
+            self._rotation = self._explicit
+            self._up_s = self._explicit[2]
+            self._height.anchor_standing()
+
+    def _reset_stages(self) -> None:
+        self._up.reset()
+        self._motion.reset()
+        self._height.reset()
+        self._posture.reset()
+        self._flexion.reset()
+
+    # --- public API ------------------------------------------------------------------------------
+
+    @property
+    def posture(self) -> Posture:
+        return self._posture.posture if self._rate_hz is not None else "unknown"
+
+    def update(self, batch: SampleBatch) -> list[Event]:
+        if len(batch) == 0:
+            return []
+        if self._rate_hz is None:
+            self._build(batch.nominal_rate_hz)
+        if batch.gap_before:
+            self._clock.reset()
+        assert self._rate_hz is not None
+        clock = self._clock.update(batch.t_host_s, self._rate_hz, batch.t_device_s)
+        t = clock.t_s
+        out: Pending = []
+        if self._announce_explicit:
+            self._announce_explicit = False
+            out.append((0, RANK_CALIBRATED, self._calibrated_event(float(t[0]), "explicit")))
+        n = len(batch)
+        starts = dict(clock.segment_starts)
+        bounds = sorted({0, *starts, n})
+        for lo, hi in itertools.pairwise(bounds):
+            gap = starts.get(lo)
+            if gap is not None:
+                self._reset_stages()
+                out.append(
+                    (
+                        lo,
+                        RANK_STATUS,
+                        SensorStatusEvent(
+                            t=float(t[lo]),
+                            sensor=self.sensor,
+                            status="gap",
+                            gap_s=round(gap, 4),
+                        ),
+                    )
+                )
+            gyro = batch.gyro_dps[lo:hi] if batch.gyro_dps is not None else None
+            self._segment(lo, t[lo:hi], batch.acc_mps2[lo:hi], gyro, out)
+        self._last_t = float(t[-1])
+        return self._stamp(out)
+
+    def on_disconnect(self, t_s: float, detail: str = "") -> list[Event]:
+        """The link is lost: nothing is invented across the gap that follows."""
+        self._clock.reset()
+        if self._rate_hz is not None:
+            self._reset_stages()
+        return self._stamp(
+            [
+                (
+                    0,
+                    RANK_STATUS,
+                    SensorStatusEvent(
+                        t=t_s, sensor=self.sensor, status="disconnected", detail=detail
+                    ),
+                )
+            ]
+        )
+
+    def on_connect(self, t_s: float, detail: str = "") -> list[Event]:
+        return self._status(t_s, "connected", detail=detail)
+
+    def on_battery(self, t_s: float, battery_pct: int) -> list[Event]:
+        return self._status(t_s, "battery", battery_pct=battery_pct)
+
+    def on_decode_errors(self, t_s: float, malformed_total: int) -> list[Event]:
+        return self._status(t_s, "decode_errors", malformed_total=malformed_total)
+
+    def finish(self, t_s: float | None = None) -> list[Event]:
+        """End of the session (the detectors add holds closing and a summary here)."""
+        return []
+
+    def calibrate_now(self) -> None:
+        """Learn the mounting again from the next still period and the next bend."""
+        self._explicit = None
+        self._rotation = None
+        self._up_s = None
+        if self._rate_hz is not None:
+            self._calibrator.restart()
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _status(self, t_s: float, status: str, **fields: object) -> list[Event]:
+        event = SensorStatusEvent.model_validate(
+            {"t": t_s, "sensor": self.sensor, "status": status, **fields}
+        )
+        return self._stamp([(0, RANK_STATUS, event)])
+
+    def _stamp(self, out: Pending) -> list[Event]:
+        out.sort(key=lambda item: (item[0], item[1]))
+        stamped: list[Event] = []
+        for _, _, event in out:
+            self._seq += 1
+            event_id = str(
+                uuid.uuid5(_EVENT_NAMESPACE, f"{self.session_id}/{self.sensor}/{self._seq}")
+            )
+            stamped.append(event.model_copy(update={"seq": self._seq, "id": event_id}))
+        return stamped
+
+    def _calibrated_event(self, t: float, method: str, stage: str = "complete") -> CalibratedEvent:
+        assert self._up_s is not None
+        fwd = self._rotation[0] if self._rotation is not None else None
+        return CalibratedEvent.model_validate(
+            {
+                "t": t,
+                "sensor": self.sensor,
+                "method": method,
+                "stage": stage,
+                "up_sensor": tuple(round(float(v), 4) for v in self._up_s),
+                "forward_sensor": None if fwd is None else tuple(round(float(v), 4) for v in fwd),
+            }
+        )
+
+    def _segment(
+        self, offset: int, t: FloatArray, acc: FloatArray, gyro: FloatArray | None, out: Pending
+    ) -> None:
+        up = self._up.update(acc, gyro)
+        still, _, _ = self._motion.update(acc, gyro)
+        steps: list[CalibrationStep] = []
+        if self._rotation is None:
+            steps = self._calibrator.update(t, up, still)
+        n = t.shape[0]
+        cuts = sorted({0, n, *(step.index for step in steps)})
+        by_index = {step.index: step for step in steps}
+        for lo, hi in itertools.pairwise(cuts):
+            step = by_index.get(lo)
+            if step is not None:
+                self._apply_calibration(offset + lo, float(t[lo]), step, out)
+            self._analyse(offset + lo, t[lo:hi], acc[lo:hi], up[lo:hi], still[lo:hi], out)
+        if n in by_index:  # a step exactly at the end of the chunk
+            self._apply_calibration(offset + n - 1, float(t[-1]), by_index[n], out)
+
+    def _apply_calibration(self, index: int, t: float, step: CalibrationStep, out: Pending) -> None:
+        self._up_s = step.up_s
+        if step.stage == "up_only":
+            self._height.anchor_standing()
+            out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto", "up_only")))
+            change = self._posture._switch(index, "upright")
+            if change is not None:
+                out.append(
+                    (
+                        index,
+                        RANK_POSTURE,
+                        PostureEvent(
+                            t=t, sensor=self.sensor, posture="upright", previous=change.previous
+                        ),
+                    )
+                )
+            return
+        assert step.forward_s is not None
+        self._rotation = rotation_from_vectors(step.up_s, step.forward_s)
+        out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto")))
+        if step.excursion_up_s is not None and step.excursion_t_s is not None:
+            # Score the bend that taught us the forward direction: it was a real bend.
+            flex = angles.flexion_deg(step.excursion_up_s @ self._rotation.T)
+            base = np.zeros_like(flex)
+            tail_t = np.append(step.excursion_t_s, t)
+            tail_flex = np.append(flex, 0.0)
+            for ep in self._flexion.update(tail_t, tail_flex, np.append(base, 0.0)):
+                out.append((index, RANK_FLEXION, self._flexion_event(t, ep)))
+            self._flexion.reset()
+
+    def _flexion_event(self, t: float, ep: FlexionEpisode) -> FlexionEvent:
+        return FlexionEvent(
+            t=t,
+            sensor=self.sensor,
+            t_start=round(ep.t_start, 4),
+            t_end=round(ep.t_end, 4),
+            peak_deg=round(ep.peak_deg, 2),
+            baseline_deg=ep.baseline_deg,
+            depth_deg=round(ep.peak_deg - ep.baseline_deg, 2),
+        )
+
+    def _analyse(
+        self,
+        offset: int,
+        t: FloatArray,
+        acc: FloatArray,
+        up: FloatArray,
+        still: np.ndarray,
+        out: Pending,
+    ) -> None:
+        if self._up_s is None or t.shape[0] == 0:
+            return
+        if self._rotation is not None:
+            u_body = up @ self._rotation.T
+            cls = classify(u_body, self.settings.posture)
+            tilt = angles.tilt_deg(u_body[:, 2])
+        else:
+            tilt = angles.tilt_deg(up @ self._up_s)
+            upright = tilt < self.settings.posture.upright_max_tilt_deg
+            cls = np.where(upright, CLASS_UPRIGHT, CLASS_BETWEEN).astype(np.int8)
+        heights = self._height.update(acc, up, still, cls)
+        if self._rotation is None:
+            self._emit_angles(offset, t, None, None, tilt, out)
+            return
+        before = self._posture.posture
+        changes = self._posture.update(cls, still, heights)
+        baselines = self._baselines(t.shape[0], before, changes)
+        for change in changes:
+            out.append(
+                (
+                    offset + change.index,
+                    RANK_POSTURE,
+                    PostureEvent(
+                        t=float(t[change.index]),
+                        sensor=self.sensor,
+                        posture=change.posture,
+                        previous=change.previous,
+                    ),
+                )
+            )
+        flex = angles.flexion_deg(u_body)
+        for ep in self._flexion.update(t, flex, baselines):
+            out.append(
+                (offset + ep.index, RANK_FLEXION, self._flexion_event(float(t[ep.index]), ep))
+            )
+        self._emit_angles(offset, t, flex, angles.lateral_deg(u_body), tilt, out)
+
+    @staticmethod
+    def _baselines(n: int, before: Posture, changes: list[PostureChange]) -> FloatArray:
+        base = np.full(n, POSTURE_BASELINE_DEG.get(before, np.nan))
+        for change in changes:
+            base[change.index :] = POSTURE_BASELINE_DEG.get(change.posture, np.nan)
+        return base
+
+    def _emit_angles(
+        self,
+        offset: int,
+        t: FloatArray,
+        flex: FloatArray | None,
+        lateral: FloatArray | None,
+        tilt: FloatArray,
+        out: Pending,
+    ) -> None:
+        if not self.settings.emit_angles:
+            return
+        slots = np.floor(t * self.settings.angle_rate_hz)
+        prev = np.concatenate([[self._next_angle_slot], slots[:-1]])
+        picks = np.flatnonzero(slots > prev)
+        self._next_angle_slot = float(slots[-1])
+        make: Callable[..., AngleEvent] = AngleEvent.model_construct
+        for k in picks:
+            out.append(
+                (
+                    offset + int(k),
+                    RANK_ANGLE,
+                    make(
+                        t=float(t[k]),
+                        sensor=self.sensor,
+                        seq=0,
+                        id="",
+                        type="angle",
+                        flexion_deg=None if flex is None else round(float(flex[k]), 2),
+                        lateral_deg=None if lateral is None else round(float(lateral[k]), 2),
+                        tilt_deg=round(float(tilt[k]), 2),
+                    ),
+                )
+            )

@@ -1,0 +1,93 @@
+"""`holdfast replay`: the jsonl contract on every recording, text output, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from synth import Key, simulate, standing_then
+
+from dsp.events import EVENT_TYPES, parse_event
+from service.cli import main
+
+RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
+ALL = sorted(p for p in RECORDINGS.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz", ".csv")))
+
+
+def replay(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["replay", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_there_are_recordings() -> None:
+    assert ALL
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_every_recording_replays_to_valid_jsonl(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = replay(capsys, str(path), "--format", "jsonl")
+    assert code == 0
+    events = [parse_event(line) for line in out.splitlines()]
+    assert events
+    assert {e.type for e in events} <= set(EVENT_TYPES)
+    assert {"calibrated", "angle"} <= {e.type for e in events}
+    for line in out.splitlines():
+        assert json.loads(line)["sensor"]
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+
+
+def test_samples_csv_replays_like_a_raw_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sensor.samples_csv import write_samples_csv
+
+    motion = simulate(standing_then([Key(0), Key(1.5, 80), Key(3.0), Key(5.0)]), 50.0, ("-y", "+x"))
+    path = tmp_path / "bends.csv"
+    write_samples_csv(path, motion.t_s, motion.acc_mps2, motion.gyro_dps)
+    code, out, _ = replay(capsys, str(path), "--format", "jsonl", "--no-angles")
+    assert code == 0
+    events = [parse_event(line) for line in out.splitlines()]
+    flexions = [e for e in events if e.type == "flexion"]
+    assert [round(e.peak_deg / 10) for e in flexions] == [5, 8]  # type: ignore[union-attr]
+    assert all(e.type != "angle" for e in events)
+
+
+def test_explicit_mounting_and_text_output(capsys: pytest.CaptureFixture[str]) -> None:
+    path = RECORDINGS / "basic_forward_bends.jsonl"
+    code, out, _ = replay(capsys, str(path), "--up", "+y", "--forward", "-z", "--no-angles")
+    assert code == 0
+    lines = out.splitlines()
+    assert "learned up and forward from --up/--forward" in lines[0]
+    assert sum("forward bend" in line for line in lines) == 4
+
+
+def test_bad_line_exits_2_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = (RECORDINGS / "basic_forward_bends.jsonl").read_text().splitlines(keepends=True)
+    src[100] = "garbage\n"
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(src))
+    code, out, err = replay(capsys, str(path), "--format", "jsonl")
+    assert code == 2
+    assert f"{path}:101" in err
+    assert out  # events before the bad line were printed
+    code, _, err = replay(capsys, str(path), "--format", "jsonl", "--skip-bad")
+    assert code == 0
+    assert "skipped 1 bad line" in err
+
+
+def test_missing_file_and_wrong_mounting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = replay(capsys, str(tmp_path / "nope.jsonl"))
+    assert code == 2
+    assert "no such file" in err
+    path = RECORDINGS / "basic_standing_still.jsonl"
+    code, _, err = replay(capsys, str(path), "--up", "+y", "--forward", "-y")
+    assert code == 2
+    assert "not perpendicular" in err
