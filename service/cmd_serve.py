@@ -1,0 +1,182 @@
+"""``holdfast serve``: run sources through the chain and publish every event over MQTT."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from firmware_protocol.errors import ConfigError
+from service.app import App, EventSink, SourceSpec
+from service.config import HoldfastSettings, default_config_file, load_settings
+
+# flag dest -> dotted setting; only flags the user gave become overrides (flags win).
+_FLAG_SETTINGS: dict[str, str] = {
+    "broker_host": "broker.host",
+    "broker_port": "broker.port",
+    "transport": "broker.transport",
+    "tls_ca": "broker.tls.ca_file",
+    "tls_cert": "broker.tls.cert_file",
+    "tls_key": "broker.tls.key_file",
+    "username": "broker.username",
+    "client_id": "broker.client_id",
+    "topic_prefix": "mqtt.topic_prefix",
+    "qos": "mqtt.event_qos",
+    "journal_dir": "journal.directory",
+    "embedded_port": "embedded.tcp_port",
+    "embedded_ws_port": "embedded.ws_port",
+}
+
+
+def add_settings_args(p: argparse.ArgumentParser) -> None:
+    """Flags shared by ``serve`` and ``demo``; none of them carries a default of its own."""
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="TOML settings file (default: $HOLDFAST_CONFIG, else "
+        "~/.config/holdfast/config.toml if present)",
+    )
+    g = p.add_argument_group("broker (the password: TOML or HOLDFAST_BROKER__PASSWORD only)")
+    g.add_argument(
+        "--broker-host",
+        metavar="HOST",
+        help="MQTT broker; unset = start an embedded broker on localhost",
+    )
+    g.add_argument("--broker-port", type=int, metavar="PORT")
+    g.add_argument("--transport", choices=("tcp", "websockets"))
+    g.add_argument("--tls-ca", type=Path, metavar="PEM", help="CA to trust (turns TLS on)")
+    g.add_argument("--tls-cert", type=Path, metavar="PEM", help="client certificate")
+    g.add_argument("--tls-key", type=Path, metavar="PEM", help="client key")
+    g.add_argument("--username")
+    g.add_argument("--client-id")
+    g.add_argument(
+        "--embedded-port",
+        type=int,
+        metavar="PORT",
+        help="embedded broker TCP port (0 = any free port; default 1883)",
+    )
+    g.add_argument(
+        "--embedded-ws-port",
+        type=int,
+        metavar="PORT",
+        help="embedded broker WebSocket port (default 9001)",
+    )
+    m = p.add_argument_group("topics")
+    m.add_argument("--topic-prefix", metavar="PREFIX", help="first topic level (holdfast)")
+    m.add_argument("--qos", type=int, help="QoS of event messages (1)")
+    m.add_argument(
+        "--no-discovery",
+        action="store_true",
+        help="no Home Assistant discovery (removes announced entities)",
+    )
+    p.add_argument(
+        "--journal-dir", type=Path, metavar="DIR", help="where undelivered events wait on disk"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any setting by its dotted name, e.g. pipeline.angle_rate_hz=5 "
+        "(VALUE is JSON where it parses, else a string); see docs/config.md",
+    )
+    p.add_argument(
+        "--flush-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="on stop, how long to try to deliver queued events (10)",
+    )
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+
+
+def settings_from_args(args: argparse.Namespace) -> HoldfastSettings:
+    overrides: dict[str, Any] = {}
+    for item in args.set:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError("--set", f"expected KEY=VALUE, got {item!r}")
+        try:
+            overrides[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[key.strip()] = raw
+    for dest, key in _FLAG_SETTINGS.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            overrides[key] = str(value) if isinstance(value, Path) else value
+    if getattr(args, "no_discovery", False):
+        overrides["mqtt.discovery"] = False
+    return load_settings(args.config or default_config_file(), overrides)
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if verbose < 3:
+        logging.getLogger("holdfast.mqtt.paho").setLevel(logging.WARNING)
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "serve",
+        help="publish every event of one or more sources over MQTT",
+        description="Run sources through the chain and publish every event over MQTT "
+        "(topics: docs/mqtt.md; settings: docs/config.md). Without a broker host an "
+        "embedded broker is started on localhost. Stops on SIGINT/SIGTERM or when every "
+        "source has ended.",
+    )
+    p.add_argument(
+        "--replay",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="RECORDING",
+        help="replay a recording in real time (repeat for several sensors)",
+    )
+    p.add_argument("--speed", type=float, default=1.0, help="replay speed factor (1)")
+    add_settings_args(p)
+    p.set_defaults(func=run)
+
+
+def specs_from_args(args: argparse.Namespace) -> list[SourceSpec]:
+    if args.speed <= 0:
+        raise ConfigError("--speed", "must be > 0")
+    specs = [SourceSpec.replay(path, speed=args.speed) for path in args.replay]
+    if not specs:
+        raise ConfigError("sources", "nothing to serve", "--replay RECORDING")
+    return specs
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_logging(args.verbose)
+    settings = settings_from_args(args)
+    return asyncio.run(serve(settings, specs_from_args(args), flush_timeout_s=args.flush_timeout))
+
+
+async def serve(
+    settings: HoldfastSettings,
+    specs: Sequence[SourceSpec],
+    *,
+    sinks: Sequence[EventSink] = (),
+    flush_timeout_s: float = 10.0,
+) -> int:
+    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when it ended cleanly."""
+    app = App(settings, specs, sinks=sinks, flush_timeout_s=flush_timeout_s)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, app.stop)
+    try:
+        await app.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return 0

@@ -1,0 +1,213 @@
+"""Service configuration: a TOML file, then ``HOLDFAST_*`` environment variables, then flags.
+
+Later sources win: a command-line flag beats an environment variable, which beats the TOML
+file, which beats the defaults documented on each field (``docs/config.md`` lists them all).
+Environment variables use ``__`` between levels: ``HOLDFAST_BROKER__HOST=mqtt.local``,
+``HOLDFAST_PIPELINE__...`` for detector thresholds. A wrong value raises
+:class:`~firmware_protocol.errors.ConfigError` naming the field and the allowed values.
+
+The broker password is a :class:`~pydantic.SecretStr`: it prints as ``**********`` in reprs
+and logs, and there is no command-line flag for it (flags show up in ``ps`` and shell
+history); set it in the TOML file or in ``HOLDFAST_BROKER__PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from dsp.pipeline import PipelineSettings
+from firmware_protocol.errors import ConfigError
+
+ENV_PREFIX = "HOLDFAST_"
+
+
+def _state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "holdfast"
+
+
+def default_config_file() -> Path | None:
+    """``$HOLDFAST_CONFIG``, else ``$XDG_CONFIG_HOME/holdfast/config.toml`` if it exists."""
+    named = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if named:
+        return Path(named)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    candidate = Path(base) / "holdfast" / "config.toml"
+    return candidate if candidate.exists() else None
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TlsSettings(_Section):
+    """TLS to the broker; on when ``enabled`` or when ``ca_file`` is set."""
+
+    enabled: bool = Field(default=False, description="use TLS with the system CA store")
+    ca_file: Path | None = Field(default=None, description="CA certificate (PEM) to trust")
+    cert_file: Path | None = Field(default=None, description="client certificate (PEM)")
+    key_file: Path | None = Field(default=None, description="client key (PEM)")
+    insecure: bool = Field(default=False, description="skip the host name check (testing)")
+
+    @property
+    def active(self) -> bool:
+        return self.enabled or self.ca_file is not None
+
+
+class BrokerSettings(_Section):
+    """Where events go. ``host`` unset: an embedded broker is started on localhost."""
+
+    host: str | None = Field(default=None, description="broker host; unset = embedded broker")
+    port: int = Field(default=1883, ge=1, le=65535, description="broker TCP port")
+    transport: Literal["tcp", "websockets"] = "tcp"
+    tls: TlsSettings = Field(default_factory=TlsSettings)
+    username: str | None = None
+    password: SecretStr | None = Field(default=None, description="never logged")
+    client_id: str = Field(
+        default_factory=lambda: f"holdfast-{socket.gethostname()}",
+        description="MQTT client id; default holdfast-<hostname>",
+    )
+    keepalive_s: int = Field(default=15, ge=5, le=3600)
+    publish_timeout_s: float = Field(
+        default=5.0, gt=0, description="give up on one PUBACK after this long and reconnect"
+    )
+    reconnect_min_s: float = Field(default=0.5, gt=0, description="first reconnect delay")
+    reconnect_max_s: float = Field(default=30.0, gt=0, description="longest reconnect delay")
+    auth_retries: int = Field(
+        default=3, ge=0, description="retries after a refused login before giving up"
+    )
+
+
+class EmbeddedBrokerSettings(_Section):
+    """The amqtt broker started when no broker host is configured."""
+
+    bind: str = Field(default="127.0.0.1", description="listen address (localhost only)")
+    tcp_port: int = Field(default=1883, ge=0, le=65535, description="MQTT over TCP")
+    ws_port: int = Field(default=9001, ge=0, le=65535, description="MQTT over WebSocket")
+
+
+class MqttSettings(_Section):
+    topic_prefix: str = Field(default="holdfast", description="first topic level")
+    event_qos: Literal[0, 1, 2] = Field(default=1, description="QoS of event messages")
+    angle_rate_hz: float = Field(default=10.0, gt=0, le=100, description="angle topic rate")
+    discovery: bool = Field(default=True, description="Home Assistant MQTT discovery")
+    discovery_prefix: str = "homeassistant"
+
+    @field_validator("topic_prefix", "discovery_prefix")
+    @classmethod
+    def _no_wildcards(cls, value: str) -> str:
+        if (
+            not value
+            or any(c in value for c in "+#\x00")
+            or value.startswith("/")
+            or value.endswith("/")
+        ):
+            raise ValueError("must be a non-empty topic without +, # or a leading/trailing /")
+        return value
+
+
+class JournalSettings(_Section):
+    """The outbox: events wait here while the broker is unreachable."""
+
+    directory: Path = Field(default_factory=lambda: _state_dir() / "journal")
+    max_memory_messages: int = Field(default=10_000, ge=1)
+    max_disk_mb: float = Field(default=256.0, gt=0, description="journal size cap")
+
+
+class HoldfastSettings(BaseSettings):
+    """Everything ``holdfast serve`` can be told (see ``docs/config.md``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        nested_model_default_partial_update=True,
+    )
+
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    embedded: EmbeddedBrokerSettings = Field(default_factory=EmbeddedBrokerSettings)
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    journal: JournalSettings = Field(default_factory=JournalSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    recordings_dir: Path = Field(
+        default_factory=lambda: _state_dir() / "recordings",
+        description="where cmd/recording writes event recordings",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # First wins: flags (passed as init values), then the environment, then TOML.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"broker.host": "x"}`` -> ``{"broker": {"host": "x"}}``."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+def load_settings(
+    config_file: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> HoldfastSettings:
+    """Settings from ``config_file`` (TOML), the environment and ``overrides`` (dotted keys).
+
+    Raises :class:`ConfigError` for a missing or unparsable file and for any invalid value.
+    """
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError("config file", f"{config_file} does not exist")
+        try:
+            tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError("config file", f"{config_file}: {exc}") from exc
+
+    class _Settings(HoldfastSettings):
+        model_config = SettingsConfigDict(toml_file=config_file)
+
+    try:
+        return _Settings(**_nest(overrides or {}))
+    except ValidationError as exc:
+        raise _config_error(exc) from exc
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "settings"
+    ctx = first.get("ctx") or {}
+    allowed: str | None = None
+    if "expected" in ctx:
+        allowed = str(ctx["expected"])
+    elif first["type"] == "extra_forbidden":
+        allowed = "see docs/config.md for the known settings"
+    elif first["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bounds = {k: v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le")}
+        allowed = ", ".join(f"{k} {v}" for k, v in bounds.items())
+    more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return ConfigError(field, f"{first['msg']}{more}", allowed)

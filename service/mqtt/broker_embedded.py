@@ -1,0 +1,87 @@
+"""An MQTT broker inside the service (amqtt), for when no broker is configured.
+
+It listens on localhost only, over TCP and WebSocket, so a display (a browser page, a
+terminal, Home Assistant on the same machine) connects with nothing else installed. It is a
+convenience, not a production broker: amqtt keeps no sessions across restarts and sends
+retained messages to clients that did not subscribe to them, so displays must filter by topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from types import TracebackType
+from typing import Any
+
+from amqtt.broker import Broker
+
+from firmware_protocol.errors import BrokerError
+
+log = logging.getLogger(__name__)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (for port 0 in the settings and for tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedBroker:
+    """``async with EmbeddedBroker(...) as broker:`` runs amqtt until the block ends.
+
+    A port of 0 picks a free port; the chosen ports are in ``tcp_port`` and ``ws_port``.
+    """
+
+    def __init__(self, bind: str = "127.0.0.1", tcp_port: int = 1883, ws_port: int = 9001):
+        self.bind = bind
+        self.tcp_port = tcp_port or free_port(bind)
+        self.ws_port = ws_port or free_port(bind)
+        self._broker: Any = None
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            "listeners": {
+                "default": {"type": "tcp", "bind": f"{self.bind}:{self.tcp_port}"},
+                "ws": {"type": "ws", "bind": f"{self.bind}:{self.ws_port}"},
+            },
+            # Only what we need: no $SYS ticker, no per-packet logging.
+            "plugins": {
+                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True},
+            },
+        }
+
+    async def start(self) -> None:
+        for name in ("amqtt", "transitions"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        try:
+            self._broker = Broker(self._config(), loop=asyncio.get_running_loop())
+            await self._broker.start()
+        except Exception as exc:
+            # amqtt raises its own BrokerError or plain OSError for a busy port.
+            raise BrokerError(self.bind, self.tcp_port, f"embedded broker failed: {exc}") from exc
+        log.info(
+            "embedded MQTT broker on mqtt://%s:%d and ws://%s:%d",
+            self.bind,
+            self.tcp_port,
+            self.bind,
+            self.ws_port,
+        )
+
+    async def stop(self) -> None:
+        if self._broker is not None:
+            broker, self._broker = self._broker, None
+            await broker.shutdown()
+
+    async def __aenter__(self) -> EmbeddedBroker:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

@@ -1,0 +1,214 @@
+"""``holdfast serve`` against a real Mosquitto: events, restarts, retained state, last will."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mqtt_helpers import (
+    Mosquitto,
+    Subscriber,
+    expected_events,
+    settings_for,
+    start,
+)
+
+from service.app import App, SourceSpec
+from service.mqtt.state import SensorState
+
+pytestmark = pytest.mark.mosquitto
+
+EVENTS = "holdfast/+/event/#"
+
+
+def _ids(events: list[dict[str, Any]]) -> list[str]:
+    return [e["id"] for e in events]
+
+
+def _dedupe(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for e in events:
+        if e["id"] in seen:
+            assert seen[e["id"]] == e, "a duplicate id must carry the same event"
+        seen.setdefault(e["id"], e)
+    return list(seen.values())
+
+
+async def test_replayed_session_arrives_exactly_as_replay_prints_it(
+    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+) -> None:
+    expected = expected_events(bends_recording)
+    assert len({e["type"] for e in expected}) >= 3  # calibrated, posture, angle, flexion
+    sub = Subscriber(mosquitto.port, [EVENTS])
+    task = start(sub)
+    await sub.subscribed.wait()
+    app = App(
+        settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(bends_recording, speed=40.0)]
+    )
+    await app.run()
+    await sub.wait_for(lambda: len(sub.events()) >= len(expected))
+    task.cancel()
+    # Exactly the same events (whole JSON, not a count), in the same order, no duplicates.
+    assert sub.events() == expected
+
+
+async def test_no_event_lost_when_the_broker_restarts_three_times(
+    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+) -> None:
+    expected = expected_events(bends_recording)
+    sub = Subscriber(mosquitto.port, [EVENTS])
+    task = start(sub)
+    await sub.subscribed.wait()
+    # The session lasts ~32 s of recording; at speed 6 about 5 s: three outages fit inside.
+    app = App(
+        settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(bends_recording, speed=6.0)]
+    )
+    serving = asyncio.create_task(app.run())
+    for _ in range(3):
+        await asyncio.sleep(0.8)
+        # SIGTERM: Mosquitto saves its persistent sessions on the way down. (SIGKILL would
+        # lose messages the broker itself had acknowledged; that is the broker's durability,
+        # not ours: what we test is that the service re-sends everything it was not sure of.)
+        mosquitto.stop(signal.SIGTERM)
+        await asyncio.sleep(0.6)  # events pile up in the outbox meanwhile
+        mosquitto.start()
+    await serving
+    await sub.wait_for(lambda: set(_ids(expected)) <= set(_ids(sub.events())))
+    task.cancel()
+    assert app.publisher.connections >= 4
+    received = sub.events()
+    unique = _dedupe(received)
+    assert sorted(_ids(unique)) == sorted(_ids(expected))
+    # Per sensor, the first arrival of every id keeps the session's order.
+    assert [e["seq"] for e in unique] == sorted(e["seq"] for e in unique)
+
+
+async def test_a_late_display_gets_retained_state_and_status(
+    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+) -> None:
+    early = Subscriber(mosquitto.port, ["holdfast/+/event/flexion"], client_id="early")
+    early_task = start(early)
+    await early.subscribed.wait()
+    app = App(
+        settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(bends_recording, speed=4.0)]
+    )
+    serving = asyncio.create_task(app.run())
+    await early.wait_for(lambda: len(early.events()) >= 2)
+    late = Subscriber(
+        mosquitto.port,
+        ["holdfast/status", "holdfast/+/status", "holdfast/+/state"],
+        client_id="late",
+        clean_session=True,
+    )
+    late_task = start(late)
+    await late.wait_for(
+        lambda: (
+            {"holdfast/status", "holdfast/back/status", "holdfast/back/state"} <= set(late.by_topic)
+        )
+    )
+    retained = {t: p for t, p, r in late.messages if r}
+    assert retained["holdfast/status"] == b"online"
+    assert retained["holdfast/back/status"] == b"online"
+    state = SensorState.model_validate_json(retained["holdfast/back/state"])
+    assert state.connected
+    assert state.calibrated
+    assert state.posture == "upright"
+    assert state.seq >= max(e["seq"] for e in early.events())
+    app.stop()
+    await serving
+    await late.wait_for(lambda: late.by_topic["holdfast/status"][-1] == b"offline")
+    assert late.by_topic["holdfast/back/status"][-1] == b"offline"
+    early_task.cancel()
+    late_task.cancel()
+
+
+def _serve_cmd(port: int, recording: Path, tmp: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "serve",
+        "--replay",
+        str(recording),
+        "--broker-host",
+        "127.0.0.1",
+        "--broker-port",
+        str(port),
+        "--journal-dir",
+        str(tmp / "journal"),
+        "--client-id",
+        "serve-subprocess",
+        *extra,
+    ]
+
+
+async def _serve_subprocess_until_online(
+    mosquitto: Mosquitto, recording: Path, tmp: Path
+) -> tuple[subprocess.Popen[bytes], Subscriber, asyncio.Task[None]]:
+    watcher = Subscriber(
+        mosquitto.port,
+        ["holdfast/status", "holdfast/+/status"],
+        client_id="watcher",
+        clean_session=True,
+    )
+    task = start(watcher)
+    await watcher.subscribed.wait()
+    env = {**os.environ, "HOLDFAST_RECORDINGS_DIR": str(tmp / "recordings")}
+    with (tmp / "serve.log").open("wb") as log:
+        proc = subprocess.Popen(
+            _serve_cmd(mosquitto.port, recording, tmp),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    await watcher.wait_for(
+        lambda: watcher.by_topic.get("holdfast/back/status", [b""])[-1] == b"online"
+    )
+    assert watcher.by_topic["holdfast/status"][-1] == b"online"
+    return proc, watcher, task
+
+
+async def test_last_will_marks_the_service_offline_on_sigkill(
+    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+) -> None:
+    proc, watcher, task = await _serve_subprocess_until_online(mosquitto, bends_recording, tmp_path)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    await watcher.wait_for(lambda: watcher.by_topic["holdfast/status"][-1] == b"offline")
+    task.cancel()
+
+
+async def test_sigterm_stops_gracefully_and_goes_offline(
+    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+) -> None:
+    proc, watcher, task = await _serve_subprocess_until_online(mosquitto, bends_recording, tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    await asyncio.to_thread(proc.wait, timeout=20)
+    assert proc.returncode == 0, (tmp_path / "serve.log").read_text()
+    await watcher.wait_for(lambda: watcher.by_topic["holdfast/back/status"][-1] == b"offline")
+    assert watcher.by_topic["holdfast/status"][-1] == b"offline"
+    # Stopped by us, not by the will: the log says nothing about a lost connection.
+    assert "exceeded timeout" not in mosquitto.log_text()
+    task.cancel()
+
+
+async def test_schema_is_published_retained(
+    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+) -> None:
+    app = App(
+        settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(bends_recording, speed=100.0)]
+    )
+    await app.run()
+    sub = Subscriber(mosquitto.port, ["holdfast/schema/event"], clean_session=True)
+    task = start(sub)
+    await sub.wait_for(lambda: "holdfast/schema/event" in sub.by_topic)
+    task.cancel()
+    schema = json.loads(sub.by_topic["holdfast/schema/event"][0])
+    assert {"flexion", "hold_ended", "rep"} <= set(schema["discriminator"]["mapping"])
