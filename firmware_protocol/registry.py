@@ -5,7 +5,7 @@ Adding a device: write ``firmware_protocol/<device>.py`` with a ``PROFILE`` and 
 
 from __future__ import annotations
 
-from firmware_protocol import metawear, microbit, polar_pmd, thingy52, witmotion
+from firmware_protocol import holdfast_stream, metawear, microbit, polar_pmd, thingy52, witmotion
 from firmware_protocol.errors import ConfigError
 from firmware_protocol.profile import DeviceProfile
 
@@ -17,6 +17,7 @@ PROFILES: dict[str, DeviceProfile] = {
         thingy52.PROFILE,
         *metawear.PROFILES,
         *polar_pmd.PROFILES,
+        holdfast_stream.PROFILE,
     )
 }
 
