@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from firmware_protocol.errors import HoldfastError
-from service import cmd_replay
+from service import cmd_replay, cmd_simulate
 
-_COMMANDS = (cmd_replay,)
+_COMMANDS = (cmd_replay, cmd_simulate)
 
 
 def build_parser() -> argparse.ArgumentParser:
