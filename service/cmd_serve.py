@@ -8,7 +8,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +143,12 @@ def register(sub: Any) -> None:
         help="replay a recording in real time (repeat for several sensors)",
     )
     p.add_argument("--speed", type=float, default=1.0, help="replay speed factor (1)")
+    p.add_argument(
+        "--duration",
+        type=float,
+        metavar="S",
+        help="stop gracefully after S seconds even if the sources go on",
+    )
     add_settings_args(p)
     p.set_defaults(func=run)
 
@@ -159,7 +165,10 @@ def specs_from_args(args: argparse.Namespace) -> list[SourceSpec]:
 def run(args: argparse.Namespace) -> int:
     setup_logging(args.verbose)
     settings = settings_from_args(args)
-    return asyncio.run(serve(settings, specs_from_args(args), flush_timeout_s=args.flush_timeout))
+    specs = specs_from_args(args)
+    return asyncio.run(
+        serve(settings, specs, flush_timeout_s=args.flush_timeout, duration_s=args.duration)
+    )
 
 
 async def serve(
@@ -168,15 +177,26 @@ async def serve(
     *,
     sinks: Sequence[EventSink] = (),
     flush_timeout_s: float = 10.0,
+    duration_s: float | None = None,
+    on_started: Callable[[App], None] | None = None,
 ) -> int:
-    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when it ended cleanly."""
+    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when it ended cleanly.
+
+    ``duration_s``: stop gracefully after this many seconds even if the sources go on.
+    ``on_started``: called with the app before it runs (e.g. to print where it publishes).
+    """
     app = App(settings, specs, sinks=sinks, flush_timeout_s=flush_timeout_s)
+    if on_started is not None:
+        on_started(app)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, app.stop)
+    timer = loop.call_later(duration_s, app.stop) if duration_s is not None else None
     try:
         await app.run()
     finally:
+        if timer is not None:
+            timer.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     return 0

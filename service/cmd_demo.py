@@ -1,0 +1,120 @@
+"""``holdfast demo``: a simulated mixed session through the whole chain, live, no setup.
+
+The simulator's built-in ``demo`` script (forward bends, bridges, a side plank) is rendered
+as a raw WitMotion recording in a temporary directory, replayed in real time (``--speed``
+times faster) through the decoder and the pipeline, published on an embedded MQTT broker (or
+the configured one) and shown in the terminal. It ends by itself and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from firmware_protocol.errors import ConfigError
+from sensor.simulator.output import write_raw
+from sensor.simulator.script import builtin_script
+from sensor.simulator.session import SimulationSettings, simulate
+from service.app import App, SourceSpec
+from service.cmd_serve import add_settings_args, serve, settings_from_args, setup_logging
+from service.config import HoldfastSettings
+from service.terminal_view import TerminalView
+
+DEFAULT_SPEED = 3.0
+"""The demo session is about 100 s long: at 3x it takes about half a minute."""
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "demo",
+        help="a simulated session, live in the terminal and over MQTT (start here)",
+        description="Simulate a mixed session (forward bends, bridges, a side plank), run it "
+        "through the whole chain, publish it on an embedded MQTT broker and show it live. "
+        "Needs no sensor and no broker; ends by itself.",
+    )
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=DEFAULT_SPEED,
+        help=f"how many times faster than real time ({DEFAULT_SPEED:g})",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        metavar="S",
+        help="stop after S seconds of wall time even if the session goes on",
+    )
+    p.add_argument("--seed", type=int, default=1, help="simulation seed (1)")
+    add_settings_args(p)
+    p.set_defaults(func=run)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _demo_settings(args: argparse.Namespace, workdir: Path) -> HoldfastSettings:
+    """The user's settings, but the demo never touches the real journal, and a busy default
+    port (another broker already running) falls back to a free one instead of failing."""
+    settings = settings_from_args(args)
+    e = settings.embedded
+    embedded = e.model_copy(
+        update={
+            "tcp_port": e.tcp_port if _port_free(e.bind, e.tcp_port) else 0,
+            "ws_port": e.ws_port if _port_free(e.bind, e.ws_port) else 0,
+        }
+    )
+    journal = settings.journal.model_copy(update={"directory": workdir / "journal"})
+    return settings.model_copy(update={"embedded": embedded, "journal": journal})
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_logging(args.verbose)
+    if args.speed <= 0:
+        raise ConfigError("--speed", "must be > 0")
+    out = sys.stdout
+    with tempfile.TemporaryDirectory(prefix="holdfast-demo-") as tmp:
+        workdir = Path(tmp)
+        settings = _demo_settings(args, workdir)
+        script = builtin_script("demo")
+        sim = simulate(script, SimulationSettings(seed=args.seed))
+        recording = workdir / "demo.jsonl"
+        write_raw(sim, recording, "witmotion")
+        spec = SourceSpec.replay(recording, speed=args.speed)
+        view = TerminalView(out)
+
+        def announce(app: App) -> None:
+            if app.embedded is not None:
+                host, port = app.embedded.bind, app.embedded.tcp_port
+                where = (
+                    f"embedded broker mqtt://{host}:{port} and ws://{host}:{app.embedded.ws_port}"
+                )
+            else:
+                host, port = settings.broker.host or "", settings.broker.port
+                where = f"broker {host}:{port}"
+            prefix = settings.mqtt.topic_prefix
+            out.write(
+                f"holdfast demo: {script.description}\n"
+                f"  {args.speed:g}x real time; publishing on {where}\n"
+                f"  watch it: mosquitto_sub -h {host} -p {port} -t '{prefix}/#' -v\n\n"
+            )
+            out.flush()
+
+        try:
+            code = asyncio.run(
+                serve(settings, [spec], sinks=[view], duration_s=args.duration, on_started=announce)
+            )
+        finally:
+            view.close()
+    out.write(f"\nholdfast demo: done ({view.lines} events shown).\n")
+    return code
