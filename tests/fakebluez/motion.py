@@ -15,7 +15,7 @@ from firmware_protocol.samples import STANDARD_GRAVITY_MPS2
 
 FloatArray = npt.NDArray[np.float64]
 
-STILL_S = 3.0
+STILL_S = 1.0
 BEND_PERIOD_S = 6.0
 BEND_PEAK_DEG = 40.0
 

@@ -255,6 +255,7 @@ class World:
             "samples": dev.emulator.samples_sent,
             "garbage": dev.garbage_sent,
             "connects": dev.connects,
+            "config_writes": dev.emulator.config_writes,
             "rate_hz": float(dev.emulator.rate_hz),
             "connected": dev.connected,
             "known": dev.iface is not None,

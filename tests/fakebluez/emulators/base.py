@@ -56,6 +56,7 @@ class Emulator(ABC):
         self.rate_hz = self.default_rate_hz
         self.enabled: set[str] = set()  # characteristics with notifications on
         self.samples_sent = 0
+        self.config_writes = 0  # rate settings the host wrote (re-applied on every connect?)
         self._run_t0_s: float | None = None
         self._run_sent = 0
         self._motion_t_s = 0.0  # time along the motion script of the next sample

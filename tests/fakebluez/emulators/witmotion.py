@@ -41,6 +41,7 @@ class WitMotionEmulator(Emulator):
             self.unlocked = value == wm.UNLOCK_KEY
         elif register == wm.REG_RRATE and self.unlocked and value in self._rates_by_code:
             self.rate_hz = self._rates_by_code[value]
+            self.config_writes += 1
             self.restart_run(now_s)
         elif register == wm.REG_READ:
             values = (BATTERY_CENTIVOLTS,) if value == wm.REG_BATTERY else (0,)
