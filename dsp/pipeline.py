@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from dsp import angles
 from dsp.calibration import AutoCalibrator, CalibrationSettings, CalibrationStep
 from dsp.clock import ClockSettings, SampleClock
+from dsp.detectors import Detectors, DetectorSettings, Frame
+from dsp.detectors.frame import POSTURE_CODE
 from dsp.events import (
     AngleEvent,
     CalibratedEvent,
@@ -63,6 +66,7 @@ class PipelineSettings(BaseModel):
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     posture: PostureSettings = Field(default_factory=PostureSettings)
     flexion: FlexionSettings = Field(default_factory=FlexionSettings)
+    detectors: DetectorSettings = Field(default_factory=DetectorSettings)
     angle_rate_hz: float = Field(default=10.0, gt=0, description="angle events per second")
     emit_angles: bool = Field(default=True, description="emit decimated angle events")
 
@@ -94,7 +98,10 @@ class Pipeline:
         self._announce_explicit = mounting is not None
         self._next_angle_slot = -np.inf
         self._flexion = FlexionDetector(self.settings.flexion)
+        self._detectors = Detectors(self.settings.detectors, sensor)
         self._last_t = 0.0
+        self._malformed_total = 0
+        self._first_t: float | None = None
 
     # --- building ------------------------------------------------------------------------------
 
@@ -134,6 +141,8 @@ class Pipeline:
         assert self._rate_hz is not None
         clock = self._clock.update(batch.t_host_s, self._rate_hz, batch.t_device_s)
         t = clock.t_s
+        if self._first_t is None:
+            self._first_t = float(t[0])
         out: Pending = []
         if self._announce_explicit:
             self._announce_explicit = False
@@ -145,6 +154,8 @@ class Pipeline:
             gap = starts.get(lo)
             if gap is not None:
                 self._reset_stages()
+                for event in self._detectors.on_gap(self._last_t):
+                    out.append((lo, RANK_STATUS, event))
                 out.append(
                     (
                         lo,
@@ -159,7 +170,7 @@ class Pipeline:
                 )
             gyro = batch.gyro_dps[lo:hi] if batch.gyro_dps is not None else None
             self._segment(lo, t[lo:hi], batch.acc_mps2[lo:hi], gyro, out)
-        self._last_t = float(t[-1])
+            self._last_t = float(t[hi - 1])
         return self._stamp(out)
 
     def on_disconnect(self, t_s: float, detail: str = "") -> list[Event]:
@@ -167,17 +178,10 @@ class Pipeline:
         self._clock.reset()
         if self._rate_hz is not None:
             self._reset_stages()
-        return self._stamp(
-            [
-                (
-                    0,
-                    RANK_STATUS,
-                    SensorStatusEvent(
-                        t=t_s, sensor=self.sensor, status="disconnected", detail=detail
-                    ),
-                )
-            ]
-        )
+        out: Pending = [(0, RANK_STATUS, e) for e in self._detectors.on_gap(self._last_t)]
+        status = SensorStatusEvent(t=t_s, sensor=self.sensor, status="disconnected", detail=detail)
+        out.append((0, RANK_STATUS, status))
+        return self._stamp(out)
 
     def on_connect(self, t_s: float, detail: str = "") -> list[Event]:
         return self._status(t_s, "connected", detail=detail)
@@ -186,11 +190,23 @@ class Pipeline:
         return self._status(t_s, "battery", battery_pct=battery_pct)
 
     def on_decode_errors(self, t_s: float, malformed_total: int) -> list[Event]:
+        self._malformed_total = malformed_total
         return self._status(t_s, "decode_errors", malformed_total=malformed_total)
 
     def finish(self, t_s: float | None = None) -> list[Event]:
-        """End of the session (the detectors add holds closing and a summary here)."""
-        return []
+        """End of the session: open holds and sets close, then the session summary."""
+        t_end = self._last_t if t_s is None else max(t_s, self._last_t)
+        t_start = self._first_t if self._first_t is not None else t_end
+        events = self._detectors.finish(t_start, t_end, self._malformed_total)
+        return self._stamp([(0, RANK_DETECTOR, e) for e in events])
+
+    def set_exercise(self, name: str | None) -> None:
+        """What the person is doing (``None`` or ``"auto"``: recognise it from the movement)."""
+        self._detectors.set_exercise(name)
+
+    def set_hold_target(self, seconds: float | None) -> None:
+        """Target for the next holds, seconds (``None``: the exercise's default)."""
+        self._detectors.set_hold_target(seconds)
 
     def calibrate_now(self) -> None:
         """Learn the mounting again from the next still period and the next bend."""
@@ -278,9 +294,25 @@ class Pipeline:
             base = np.zeros_like(flex)
             tail_t = np.append(step.excursion_t_s, t)
             tail_flex = np.append(flex, 0.0)
-            for ep in self._flexion.update(tail_t, tail_flex, np.append(base, 0.0)):
+            taught = self._flexion.update(tail_t, tail_flex, np.append(base, 0.0))
+            for ep in taught:
                 out.append((index, RANK_FLEXION, self._flexion_event(t, ep)))
             self._flexion.reset()
+            if taught:  # the detectors count these bends too (alerts, summary)
+                one = Frame(
+                    offset=0,
+                    t_s=np.array([t]),
+                    u_body=np.array([[0.0, 0.0, 1.0]]),
+                    flexion_deg=np.zeros(1),
+                    lateral_deg=np.zeros(1),
+                    still=np.ones(1, dtype=bool),
+                    posture_code=np.array([POSTURE_CODE["upright"]], dtype=np.int8),
+                    heights_m=np.full(1, np.nan),
+                    acc_mps2=np.zeros((1, 3)),
+                    episodes=tuple(replace(ep, index=0) for ep in taught),
+                )
+                for _, event in self._detectors.update(one):
+                    out.append((index, RANK_DETECTOR, event))
 
     def _flexion_event(self, t: float, ep: FlexionEpisode) -> FlexionEvent:
         return FlexionEvent(
@@ -333,11 +365,33 @@ class Pipeline:
                 )
             )
         flex = angles.flexion_deg(u_body)
-        for ep in self._flexion.update(t, flex, baselines):
-            out.append(
-                (offset + ep.index, RANK_FLEXION, self._flexion_event(float(t[ep.index]), ep))
-            )
-        self._emit_angles(offset, t, flex, angles.lateral_deg(u_body), tilt, out)
+        lateral = angles.lateral_deg(u_body)
+        episodes = self._flexion.update(t, flex, baselines)
+        for ep in episodes:
+            flexion_event = self._flexion_event(float(t[ep.index]), ep)
+            out.append((offset + ep.index, RANK_FLEXION, flexion_event))
+        frame = Frame(
+            offset=offset,
+            t_s=t,
+            u_body=u_body,
+            flexion_deg=flex,
+            lateral_deg=lateral,
+            still=still,
+            posture_code=self._posture_codes(t.shape[0], before, changes),
+            heights_m=heights,
+            acc_mps2=acc,
+            episodes=tuple(episodes),
+        )
+        for index, event in self._detectors.update(frame):
+            out.append((offset + index, RANK_DETECTOR, event))
+        self._emit_angles(offset, t, flex, lateral, tilt, out)
+
+    @staticmethod
+    def _posture_codes(n: int, before: Posture, changes: list[PostureChange]) -> np.ndarray:
+        codes = np.full(n, POSTURE_CODE[before], dtype=np.int8)
+        for change in changes:
+            codes[change.index :] = POSTURE_CODE[change.posture]
+        return codes
 
     @staticmethod
     def _baselines(n: int, before: Posture, changes: list[PostureChange]) -> FloatArray:

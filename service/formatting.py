@@ -6,9 +6,11 @@ from dsp.events import (
     AngleEvent,
     CalibratedEvent,
     Event,
+    FlexionAlertEvent,
     FlexionEvent,
     PostureEvent,
     SensorStatusEvent,
+    SessionSummaryEvent,
 )
 
 
@@ -35,6 +37,25 @@ def event_text(event: Event) -> str:
             how = "from --up/--forward" if event.method == "explicit" else "automatically"
             what = "up and forward" if event.stage == "complete" else "up (bend forward once)"
             return f"{head} learned {what} {how}"
+        case FlexionAlertEvent() if event.reason == "repeated":
+            return (
+                f"{head} WARNING {event.count} forward bends deeper than "
+                f"{event.threshold_deg:.0f} deg within {event.window_s:.0f} s"
+            )
+        case FlexionAlertEvent():
+            return (
+                f"{head} WARNING bent beyond {event.threshold_deg:.0f} deg for "
+                f"{event.window_s:.0f} s"
+            )
+        case SessionSummaryEvent():
+            reps = ", ".join(f"{k}: {'+'.join(map(str, v))}" for k, v in event.reps.items())
+            zones = ", ".join(f"{k} {v:.0f} s" for k, v in event.time_in_zone_s.items())
+            deepest = "-" if event.deepest_bend_deg is None else f"{event.deepest_bend_deg:.0f}"
+            return (
+                f"{head} {event.duration_s:.0f} s; reps {reps or 'none'}; "
+                f"{len(event.holds)} holds; {event.bends} bends (deepest {deepest} deg); "
+                f"zones {zones}; alerts {sum(event.alerts.values())}"
+            )
         case SensorStatusEvent():
             extra = {
                 "gap": f"{event.gap_s} s without samples",
