@@ -62,7 +62,8 @@ def test_explicit_mounting_and_text_output(capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     lines = out.splitlines()
     assert "learned up and forward from --up/--forward" in lines[0]
-    assert sum("forward bend" in line for line in lines) == 4
+    assert sum(" flexion " in line for line in lines) == 4
+    assert sum("WARNING 3 forward bends" in line for line in lines) == 1
 
 
 def test_bad_line_exits_2_naming_file_and_line(
