@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from firmware_protocol.errors import HoldfastError
-from service import cmd_demo, cmd_replay, cmd_serve, cmd_simulate
+from service import cmd_demo, cmd_replay, cmd_score, cmd_serve, cmd_simulate
 
-_COMMANDS = (cmd_demo, cmd_replay, cmd_simulate, cmd_serve)
+_COMMANDS = (cmd_demo, cmd_replay, cmd_simulate, cmd_score, cmd_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Built-in simulator scripts (TOML files, read with ``sensor.simulator.script``)."""

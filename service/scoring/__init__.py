@@ -1,0 +1,1 @@
+"""Scoring the chain's events against simulator truth (``holdfast score``, benchmarks)."""
