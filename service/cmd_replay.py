@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from dsp.detectors.exercises import EXERCISES
 from dsp.events import Event
 from dsp.mounting import AXES
 from dsp.pipeline import Pipeline, PipelineSettings
@@ -34,7 +35,18 @@ def register(sub: Any) -> None:
         help="skip bad lines (counted and reported) instead of stopping",
     )
     p.add_argument("--sensor", help="sensor id to put on events (default: from the recording)")
+    add_exercise_arg(p)
     p.set_defaults(func=run)
+
+
+def add_exercise_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--exercise",
+        default="auto",
+        metavar="NAME",
+        help="what the person is doing (default auto: recognised from the movement); one of "
+        + ", ".join(EXERCISES),
+    )
 
 
 def add_mounting_args(p: argparse.ArgumentParser) -> None:
@@ -54,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     recording = Recording(args.path, sensor=args.sensor, skip_bad=args.skip_bad)
     settings = PipelineSettings(emit_angles=not args.no_angles)
     pipeline = pipeline_for(recording, settings, mounting_from_args(args))
+    pipeline.set_exercise(args.exercise)
     fmt: Callable[[Event], str] = event_json if args.format == "jsonl" else event_text
     out = sys.stdout
     if args.realtime:

@@ -92,3 +92,25 @@ def test_missing_file_and_wrong_mounting(
     code, _, err = replay(capsys, str(path), "--up", "+y", "--forward", "-y")
     assert code == 2
     assert "not perpendicular" in err
+
+
+def test_sustained_bend_alerts_unless_the_exercise_prescribes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sensor.samples_csv import write_samples_csv
+
+    keys = standing_then([Key(0), Key(2.5, 90, 0, 0.95), Key(32.5, 90, 0, 0.95), Key(35), Key(37)])
+    motion = simulate(keys, 50.0, ("+z", "+x"), noise_acc_mps2=0.03, noise_gyro_dps=0.3)
+    path = tmp_path / "l_stretch.csv"
+    write_samples_csv(path, motion.t_s, motion.acc_mps2, motion.gyro_dps)
+
+    def alerts(*extra: str) -> list[str]:
+        code, out, _ = replay(capsys, str(path), "--format", "jsonl", "--no-angles", *extra)
+        assert code == 0
+        return [e.reason for e in map(parse_event, out.splitlines()) if e.type == "flexion_alert"]  # type: ignore[union-attr]
+
+    assert alerts() == ["sustained"]
+    assert alerts("--exercise", "l_stretch") == []
+    code, _, err = replay(capsys, str(path), "--exercise", "jumping")
+    assert code == 2
+    assert "unknown exercise 'jumping'" in err
