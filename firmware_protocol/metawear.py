@@ -335,6 +335,35 @@ def encode_samples(
     return out
 
 
+def decode_acc_config(chip: Chip, payload: bytes) -> tuple[float, int]:
+    """``(rate_hz, range_g)`` of an ``03 03 <b0> <b1>`` write (the emulator's side)."""
+    if len(payload) != 4 or payload[:2] != bytes([MODULE_ACC, REG_CONFIG]):
+        raise MalformedError("metawear", "not a 4-byte accelerometer config write", payload)
+    rate = _rate_of_odr(payload[2] & 0x0F, payload)
+    ranges = {code: g for g, code in chip.acc_range_codes.items()}
+    if payload[3] not in ranges:
+        raise MalformedError("metawear", f"acc range code 0x{payload[3]:02x}", payload)
+    return rate, ranges[payload[3]]
+
+
+def decode_gyro_config(payload: bytes) -> tuple[float, int]:
+    """``(rate_hz, range_dps)`` of a ``13 03 <b0> <b1>`` write (the emulator's side)."""
+    if len(payload) != 4 or payload[:2] != bytes([MODULE_GYRO, REG_CONFIG]):
+        raise MalformedError("metawear", "not a 4-byte gyro config write", payload)
+    rate = _rate_of_odr(payload[2] & 0x0F, payload)
+    ranges = {code: dps for dps, code in GYRO_RANGE_CODES.items()}
+    if payload[3] not in ranges:
+        raise MalformedError("metawear", f"gyro range code 0x{payload[3]:02x}", payload)
+    return rate, ranges[payload[3]]
+
+
+def _rate_of_odr(odr: int, payload: bytes) -> float:
+    for rate, code in ODR_CODES.items():
+        if code == odr:
+            return rate
+    raise MalformedError("metawear", f"odr code {odr} is not one holdfast uses", payload)
+
+
 # --- profiles --------------------------------------------------------------------------------
 
 _SETTINGS = MetaWearSettings()

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from firmware_protocol import metawear
-from firmware_protocol.errors import ConfigError
+from firmware_protocol.errors import ConfigError, MalformedError
 from firmware_protocol.metawear import BMI160, BMI270, MetaWearDecoder, MetaWearSettings
 
 G = 9.80665
@@ -218,3 +218,27 @@ def test_profiles() -> None:
     assert metawear.PROFILE_BMI160.matches_name("MetaWear")
     assert not metawear.PROFILE_BMI160.device_timestamps
     assert metawear.encode_module_info(0x03, 4, 0) == bytes.fromhex("03 80 04 00")
+
+
+@pytest.mark.parametrize("chip", [BMI160, BMI270])
+@pytest.mark.parametrize("rate_hz", metawear.RATES_HZ)
+def test_config_writes_parse_back(chip: metawear.Chip, rate_hz: float) -> None:
+    for range_g in metawear.ACC_LSB_PER_G:
+        assert metawear.decode_acc_config(chip, metawear.acc_config(chip, rate_hz, range_g)) == (
+            rate_hz,
+            range_g,
+        )
+    for range_dps in metawear.GYRO_RANGE_CODES:
+        assert metawear.decode_gyro_config(metawear.gyro_config(rate_hz, range_dps)) == (
+            rate_hz,
+            range_dps,
+        )
+
+
+def test_bad_config_writes_are_malformed() -> None:
+    with pytest.raises(MalformedError):
+        metawear.decode_acc_config(BMI160, bytes.fromhex("03 03 28 02"))  # 02 is a BMI270 code
+    with pytest.raises(MalformedError):
+        metawear.decode_gyro_config(bytes.fromhex("13 03 2C 00"))  # 1600 Hz: not used
+    with pytest.raises(MalformedError):
+        metawear.decode_acc_config(BMI160, bytes.fromhex("13 03 28 00"))
