@@ -189,3 +189,27 @@ def test_unsupported_rate_is_a_config_error() -> None:
 @pytest.mark.parametrize(("volts", "pct"), [(4.2, 100), (3.90, 75), (3.69, 15), (3.0, 0)])
 def test_battery_step_table(volts: float, pct: int) -> None:
     assert witmotion.battery_percent(volts) == pct
+
+
+@given(
+    st.lists(st.sampled_from([FRAME_61, FRAME_71_BATTERY, FRAME_71_MAG]), min_size=1, max_size=8),
+    st.lists(st.binary(max_size=5).filter(lambda b: 0x55 not in b), min_size=8, max_size=8),
+    st.lists(st.integers(1, 25), max_size=20),
+)
+def test_any_split_and_garbage_between_frames_gives_every_frame(
+    frames: list[bytes], garbage: list[bytes], cuts: list[int]
+) -> None:
+    stream = b"".join(g + f for g, f in zip(garbage, frames, strict=False))
+    decoder = witmotion.WitMotionDecoder()
+    results = []
+    i = 0
+    for size in cuts:
+        results.append(decoder.feed(stream[i : i + size]))
+        i += size
+    results.append(decoder.feed(stream[i:]))
+    assert sum(len(r.samples) for r in results) == frames.count(FRAME_61)
+    registers = [v for r in results for k, v in r.replies if k == "register"]
+    assert len(registers) == len(frames) - frames.count(FRAME_61)
+    garbage_runs = sum(1 for g in garbage[: len(frames)] if g)
+    # A run split across notifications may be counted once per piece, never less than once.
+    assert garbage_runs <= sum(r.malformed for r in results) <= garbage_runs + len(cuts)
