@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -75,6 +76,8 @@ class Link:
         self.rate_hz: float | None = None
         self.connects = 0
         self._disconnected = asyncio.Event()
+        self._end_reason: str | None = None
+        self._profile_override: DeviceProfile | None = None
         self._last_arrival_s = 0.0
 
     @property
@@ -123,9 +126,11 @@ class Link:
         found = await find_sensor(
             target, self.settings.scan_timeout_s, model=self.settings.model, exclude=exclude
         )
+        if self._profile_override is not None:
+            found = dataclasses.replace(found, profile=self._profile_override)
         if self.found is None:
-            self.rate_hz = resolve_rate(found.profile, self.settings.rate_hz)
             CLAIMED.add(found.address.upper())
+        self.rate_hz = resolve_rate(found.profile, self.settings.rate_hz)
         self.found = found
         return BleakClient(
             found.device,
@@ -136,6 +141,12 @@ class Link:
     def _on_disconnected(self, _client: BleakClient) -> None:
         self._disconnected.set()
 
+    def switch_profile(self, profile: DeviceProfile) -> None:
+        """The device turned out to need another profile: reconnect and configure with it."""
+        self._profile_override = profile
+        self._end_reason = f"reconnecting as {profile.display_name}"
+        self._disconnected.set()
+
     async def _session(self, client: BleakClient) -> bool:
         """One connection: returns ``True`` after streaming until the link was lost.
 
@@ -144,6 +155,7 @@ class Link:
         assert self.found is not None
         address = self.found.address
         self._disconnected = asyncio.Event()
+        self._end_reason = None
         try:
             await client.connect()
         except BLE_ERRORS as exc:
@@ -244,7 +256,7 @@ class Link:
                 async with asyncio.timeout(check_s):
                     await self._disconnected.wait()
             if self._disconnected.is_set():
-                return "link lost"
+                return self._end_reason or "link lost"
             now_s = self.clock_s()
             if now_s - self._last_arrival_s > stall_s:
                 return f"no data for {stall_s:g} s"

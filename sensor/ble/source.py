@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 
+from firmware_protocol import metawear
 from firmware_protocol.errors import DecodeError
 from firmware_protocol.profile import DeviceProfile, StreamDecoder
 from firmware_protocol.samples import DecodedSamples, FloatArray, Packet, SampleBatch
@@ -25,6 +26,9 @@ from sensor.recording import Marker
 from sensor.source import LinkStatus, PacketTap, SourceItem
 
 MarkerTap = Callable[[Marker], None]
+
+#: Decoder replies that mean samples are missing before this packet's samples.
+GAP_REPLIES = frozenset({"lost_packets", "stream_restart"})
 
 
 class BleSource:
@@ -57,6 +61,7 @@ class BleSource:
         self._link = Link(self.target, self._sensor_id, self.settings, self._inbox, self.clock_s)
         self._task: asyncio.Task[None] | None = None
         self._decoder: StreamDecoder | None = None
+        self._decoder_profile: DeviceProfile | None = None
         self._nominal_rate_hz: float | None = None
         self._t_device0_s: float | None = None
         self._gap_next = False
@@ -171,20 +176,26 @@ class BleSource:
         profile = self._link.profile
         if profile is None or packet.char_uuid not in profile.notify_uuids:
             return
-        if self._decoder is None:
+        if self._decoder is None or self._decoder_profile is not profile:
             self._decoder = profile.make_decoder()
+            self._decoder_profile = profile
         try:
             result = self._decoder.feed(packet.payload)
         except DecodeError:
             # Decoders count malformed runs themselves; one that raises loses this payload.
             self._decoder.reset()
             self._flush(batch, out)
-            self._on_replies(packet.t_s, (), 1, out)
+            out.extend(self._statuses(packet.t_s, (), 1))
             return
+        if any(kind in GAP_REPLIES for kind, _ in result.replies):
+            self._flush(batch, out)  # the samples before the loss end their batch
+            self._gap_next = True
+        self._apply_settings(result.replies)
         batch.add(packet.t_s, self._device_times(result.samples))
-        if result.malformed or result.replies:
+        statuses = self._statuses(packet.t_s, result.replies, result.malformed)
+        if statuses:
             self._flush(batch, out)
-            self._on_replies(packet.t_s, result.replies, result.malformed, out)
+            out.extend(statuses)
 
     def _device_times(self, samples: DecodedSamples) -> DecodedSamples:
         """Device timestamps as seconds since the first device timestamp of the session."""
@@ -219,6 +230,14 @@ class BleSource:
         malformed: int,
         out: list[SourceItem | LinkFailed],
     ) -> None:
+        self._apply_settings(replies)
+        out.extend(self._statuses(t_s, replies, malformed))
+
+    def _statuses(
+        self, t_s: float, replies: tuple[tuple[str, object], ...], malformed: int
+    ) -> list[SourceItem | LinkFailed]:
+        """Link status items for decode errors and battery readings."""
+        out: list[SourceItem | LinkFailed] = []
         if malformed:
             self.malformed_total += malformed
             out.append(
@@ -229,10 +248,26 @@ class BleSource:
         for kind, value in replies:
             if kind == "battery_pct" and isinstance(value, int):
                 out.append(LinkStatus(self._sensor_id, t_s, "battery", battery_pct=value))
-            elif kind == "rate_hz" and isinstance(value, float | int) and value > 0:
+        return out
+
+    def _apply_settings(self, replies: tuple[tuple[str, object], ...]) -> None:
+        """What the device says about its own configuration: real rate, chip."""
+        for kind, value in replies:
+            if kind == "rate_hz" and isinstance(value, float | int) and value > 0:
                 self._nominal_rate_hz = float(value)
             elif kind == "period_ms" and isinstance(value, int) and value > 0:
                 self._nominal_rate_hz = 1000.0 / value
+            elif kind == "module_info" and isinstance(value, metawear.ModuleInfo):
+                self._check_metawear_chip(value)
+
+    def _check_metawear_chip(self, info: metawear.ModuleInfo) -> None:
+        # MetaWear boards all advertise "MetaWear"; the accelerometer module info says which
+        # IMU the board has, and the two need different commands: switch and reconnect.
+        if info.module != metawear.MODULE_ACC or info.implementation is None:
+            return
+        right = metawear.profile_for_acc_implementation(info.implementation)
+        if right is not None and right is not self._link.profile:
+            self._link.switch_profile(right)
 
     def _flush(self, batch: _BatchBuilder, out: list[SourceItem | LinkFailed]) -> None:
         rate = self.nominal_rate_hz

@@ -196,6 +196,7 @@ class GattCharacteristic(ServiceInterface):
         service_path: str,
         flags: tuple[str, ...],
         value: bytes,
+        mtu: int = 23,
     ) -> None:
         super().__init__("org.bluez.GattCharacteristic1")
         self.world = world
@@ -204,6 +205,7 @@ class GattCharacteristic(ServiceInterface):
         self.service_path = service_path
         self.flags = list(flags)
         self.value = value
+        self.mtu = mtu
         self.notifying = False
 
     @dbus_property(access=R)
@@ -228,7 +230,7 @@ class GattCharacteristic(ServiceInterface):
 
     @dbus_property(access=R)
     def MTU(self) -> DBusUInt16:
-        return 23
+        return self.mtu
 
     @dbus_method()
     def ReadValue(self, options: DBusDict) -> DBusBytes:

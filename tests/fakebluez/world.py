@@ -178,6 +178,7 @@ class World:
                     service_path=service_path,
                     flags=char.flags,
                     value=char.value,
+                    mtu=dev.emulator.mtu,
                 )
                 self.bus.export(char_path, char_iface)
                 dev.gatt.append((char_path, char_iface))

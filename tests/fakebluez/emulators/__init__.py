@@ -5,10 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fakebluez.emulators.base import Emulator
+from fakebluez.emulators.holdfast import HoldfastEmulator
+from fakebluez.emulators.metawear import MetaWearBmi270Emulator, MetaWearEmulator
+from fakebluez.emulators.microbit import MicrobitEmulator
+from fakebluez.emulators.polar import PolarH10Emulator, PolarVerityEmulator
+from fakebluez.emulators.thingy52 import Thingy52Emulator
 from fakebluez.emulators.witmotion import WitMotionEmulator
 
 EMULATORS: dict[str, Callable[[str, str], Emulator]] = {
     "witmotion": WitMotionEmulator,
+    "microbit": MicrobitEmulator,
+    "thingy52": Thingy52Emulator,
+    "metawear-bmi160": MetaWearEmulator,
+    "metawear-bmi270": MetaWearBmi270Emulator,
+    "polar-h10": PolarH10Emulator,
+    "polar-verity": PolarVerityEmulator,
+    "holdfast": HoldfastEmulator,
 }
 
 

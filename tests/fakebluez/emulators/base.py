@@ -49,6 +49,9 @@ class Emulator(ABC):
 
     model: str = ""
     default_rate_hz: float = 10.0
+    samples_per_notification: int = 1  # whole notifications only: the rest waits for the next
+    mtu: int = 23  # ATT MTU the device negotiates (BlueZ reports it on each characteristic)
+    battery_pct: int = 80
 
     def __init__(self, address: str, name: str) -> None:
         self.address = address
@@ -111,7 +114,8 @@ class Emulator(ABC):
             return []
         assert self._run_t0_s is not None
         target = math.floor((now_s - self._run_t0_s) * self.rate_hz)
-        n = target - self._run_sent
+        per = self.samples_per_notification
+        n = (target - self._run_sent) // per * per
         if n <= 0:
             return []
         t = self._motion_t_s + np.arange(n) / self.rate_hz
