@@ -141,6 +141,7 @@ class HoldfastStreamDecoder:
         self._last_seq: int | None = None
         self._last_clock_us = 0
         self._clock_wraps = 0
+        self._rate_hz: float | None = None
 
     def feed(self, payload: bytes) -> DecodeResult:
         try:
@@ -166,7 +167,11 @@ class HoldfastStreamDecoder:
         n = len(packet.acc_mps2)
         t = t_first_s + np.arange(n, dtype=np.float64) / packet.rate_hz
         samples = DecodedSamples(packet.acc_mps2, packet.gyro_dps, t)
-        return DecodeResult(samples, 0, (*replies, ("rate_hz", packet.rate_hz)))
+        if packet.rate_hz != self._rate_hz:
+            # Said once, and again when the sensor changes it (it may snap our request).
+            replies.append(("rate_hz", packet.rate_hz))
+            self._rate_hz = packet.rate_hz
+        return DecodeResult(samples, 0, tuple(replies))
 
     def _unwrap(self, clock_us: int) -> int:
         # A jump back by more than half the range is the 32-bit counter wrapping (every 71.6
