@@ -6,9 +6,10 @@ removed. ``t`` is always seconds since session start (``float``); UTC wall time 
 recording headers and in ``session_*`` events.
 
 Every event carries an envelope: ``type`` (the discriminator), ``t``, ``sensor`` (a sensor id),
-``seq`` (per-sensor sequence number from 1, no holes) and ``id`` (a UUID derived from the
-session id, sensor and seq, so replaying the same recording gives the same ids and a display can
-drop duplicates). ``dsp.pipeline`` assigns ``seq`` and ``id``; stages leave them at defaults.
+``seq`` (per-sensor sequence number from 1, no holes) and ``id`` (16 hex digits of a hash of
+session id and sensor, a dash, and ``seq``: unique, and the same on every replay of the same
+recording, so a display can drop duplicates). ``dsp.pipeline`` assigns ``seq`` and ``id``;
+stages leave them at their defaults.
 """
 
 from __future__ import annotations

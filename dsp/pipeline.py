@@ -12,9 +12,8 @@ this order (and so ``seq`` and ``id``) is the same for every chunking.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-import uuid
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -49,8 +48,6 @@ from dsp.posture import (
 from dsp.posture import orientation_class as classify
 from firmware_protocol.samples import FloatArray, SampleBatch
 
-_EVENT_NAMESPACE = uuid.UUID("6f1c2d0e-8f0b-4c55-9d8e-2b7c4e9a1f30")
-
 # Order of events decided at the same sample.
 RANK_STATUS, RANK_CALIBRATED, RANK_POSTURE, RANK_FLEXION, RANK_DETECTOR, RANK_ANGLE = range(6)
 
@@ -71,7 +68,10 @@ class PipelineSettings(BaseModel):
     emit_angles: bool = Field(default=True, description="emit decimated angle events")
 
 
-Pending = list[tuple[int, int, Event]]  # (sample index in batch, rank, event)
+# Angle events are by far the most numerous: they wait as plain tuples
+# (t, flexion, lateral, tilt) and become models only once, when stamped.
+_AngleRow = tuple[float, float | None, float | None, float]
+Pending = list[tuple[int, int, Event | _AngleRow]]  # (sample index in batch, rank, event)
 
 
 class Pipeline:
@@ -101,6 +101,11 @@ class Pipeline:
         self._detectors = Detectors(self.settings.detectors, sensor)
         self._last_t = 0.0
         self._malformed_total = 0
+        # Event ids: a hash of session and sensor, then the sequence number. Unique per session
+        # and sensor, the same on every replay of the same recording, and cheap (a UUID per
+        # angle event cost more than the whole filter chain).
+        digest = hashlib.sha1(f"{session_id}/{sensor}".encode(), usedforsecurity=False)
+        self._id_prefix = digest.hexdigest()[:16]
         self._first_t: float | None = None
 
     # --- building ------------------------------------------------------------------------------
@@ -227,12 +232,26 @@ class Pipeline:
     def _stamp(self, out: Pending) -> list[Event]:
         out.sort(key=lambda item: (item[0], item[1]))
         stamped: list[Event] = []
+        make_angle = AngleEvent.model_construct  # fields below are already checked floats
         for _, _, event in out:
             self._seq += 1
-            event_id = str(
-                uuid.uuid5(_EVENT_NAMESPACE, f"{self.session_id}/{self.sensor}/{self._seq}")
-            )
-            stamped.append(event.model_copy(update={"seq": self._seq, "id": event_id}))
+            event_id = f"{self._id_prefix}-{self._seq}"
+            if isinstance(event, tuple):
+                t, flexion, lateral, tilt = event
+                stamped.append(
+                    make_angle(
+                        t=t,
+                        sensor=self.sensor,
+                        seq=self._seq,
+                        id=event_id,
+                        type="angle",
+                        flexion_deg=flexion,
+                        lateral_deg=lateral,
+                        tilt_deg=tilt,
+                    )
+                )
+            else:
+                stamped.append(event.model_copy(update={"seq": self._seq, "id": event_id}))
         return stamped
 
     def _calibrated_event(self, t: float, method: str, stage: str = "complete") -> CalibratedEvent:
@@ -415,21 +434,11 @@ class Pipeline:
         prev = np.concatenate([[self._next_angle_slot], slots[:-1]])
         picks = np.flatnonzero(slots > prev)
         self._next_angle_slot = float(slots[-1])
-        make: Callable[..., AngleEvent] = AngleEvent.model_construct
-        for k in picks:
-            out.append(
-                (
-                    offset + int(k),
-                    RANK_ANGLE,
-                    make(
-                        t=float(t[k]),
-                        sensor=self.sensor,
-                        seq=0,
-                        id="",
-                        type="angle",
-                        flexion_deg=None if flex is None else round(float(flex[k]), 2),
-                        lateral_deg=None if lateral is None else round(float(lateral[k]), 2),
-                        tilt_deg=round(float(tilt[k]), 2),
-                    ),
-                )
-            )
+        if picks.size == 0:
+            return
+        times = t[picks].tolist()
+        tilts = np.round(tilt[picks], 2).tolist()
+        flexes = [None] * picks.size if flex is None else np.round(flex[picks], 2).tolist()
+        lats = [None] * picks.size if lateral is None else np.round(lateral[picks], 2).tolist()
+        for row in zip(picks.tolist(), times, flexes, lats, tilts, strict=True):
+            out.append((offset + row[0], RANK_ANGLE, row[1:]))
