@@ -12,8 +12,9 @@ the sample count comes from the notification length, so the frame must be one no
 Time: ``t_device_s`` is per sample, in DEVICE seconds since 2000-01-01 (the device clock, which
 the H10 resets to 2019-01-01 at every power-off). Like Polar's SDK, the samples of a frame are
 spaced evenly between the previous frame's timestamp and this one; the first frame after a
-(re)start, or one after a gap, is spaced backwards from its timestamp at the last known sample
-interval (the nominal rate the decoder was made with until one is measured). The sensor layer
+(re)start, or one after a gap (lost frames), is spaced backwards from its timestamp at the last
+measured sample interval (the profile's default rate until one is measured: only the first
+frame's spacing is wrong when another rate was asked for). The sensor layer
 subtracts the session's first device timestamp to get seconds since session start.
 
 Control point indications (start/stop responses, "stream stopped" notices) go through the
@@ -160,6 +161,7 @@ class PolarPmdDecoder:
         """Forget the previous frame time (the device clock may jump across a reconnect)."""
         self._last_ns: int | None = None
         self._interval_s = 1.0 / self.nominal_rate_hz
+        self._measured = False
 
     def feed(self, payload: bytes) -> DecodeResult:
         if payload[:1] == bytes([RESPONSE]):
@@ -194,9 +196,12 @@ class PolarPmdDecoder:
         self._last_ns = ts
         if last is not None and ts > last:
             interval_s = (ts - last) / n / 1e9
-            # Two times the usual spacing means lost frames; keep the usual spacing then.
-            if 0.5 * self._interval_s <= interval_s <= 2.0 * self._interval_s:
+            # The first measured spacing replaces the nominal one whatever the rate really is;
+            # later, a much longer spacing means lost frames: keep the usual spacing then. A
+            # shorter one is always believed (a spacing measured across a loss corrects itself).
+            if not self._measured or interval_s <= 1.5 * self._interval_s:
                 self._interval_s = interval_s
+                self._measured = True
         steps = np.arange(n - 1, -1, -1, dtype=np.float64)
         return ts / 1e9 - steps * self._interval_s
 

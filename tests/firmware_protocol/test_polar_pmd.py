@@ -116,6 +116,20 @@ def test_timestamps_interpolate_between_frames_and_survive_a_gap() -> None:
     np.testing.assert_allclose(fourth, t4 / 1e9 - np.arange(9, -1, -1) / 52, atol=1e-6)
 
 
+@pytest.mark.parametrize("rate_hz", [25.0, 100.0, 200.0])
+def test_spacing_is_measured_whatever_the_nominal_rate(rate_hz: float) -> None:
+    decoder = polar_pmd.PolarPmdDecoder(nominal_rate_hz=50.0)
+    acc = np.zeros((20, 3))
+    frame_ns = round(20 / rate_hz * 1e9)
+    times = [
+        decoder.feed(polar_pmd.encode_raw_frame(acc, 10**9 + k * frame_ns)).samples.t_device_s
+        for k in range(4)
+    ]
+    for t in times[1:]:
+        assert t is not None
+        np.testing.assert_allclose(np.diff(t), 1 / rate_hz, rtol=1e-6)
+
+
 def test_reset_forgets_the_previous_frame_time() -> None:
     decoder = polar_pmd.PolarPmdDecoder(nominal_rate_hz=25.0)
     decoder.feed(polar_pmd.encode_raw_frame(np.zeros((5, 3)), 10**9))
