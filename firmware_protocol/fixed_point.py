@@ -27,10 +27,10 @@ def int16_xyz(buf: bytes, offset: int, count: int, stride: int = 6) -> FloatArra
     """
     if count == 0:
         return np.empty((0, 3))
-    rows = [
-        np.frombuffer(buf, dtype=_INT16, count=3, offset=offset + k * stride) for k in range(count)
-    ]
-    return np.vstack(rows).astype(np.float64)
+    span = (count - 1) * stride + 6
+    data = np.frombuffer(buf, dtype=np.uint8, count=span, offset=offset)
+    index = np.arange(count)[:, None] * stride + np.arange(6)[None, :]
+    return np.ascontiguousarray(data[index]).view(_INT16).astype(np.float64)
 
 
 def to_int16(values: FloatArray, lsb_per_unit: float) -> Int16Array:
