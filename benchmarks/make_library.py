@@ -73,7 +73,7 @@ LIBRARY: tuple[Entry, ...] = (
         "toe_touch.jsonl.gz", "toe_touch", "10 toe touches (flagged reps, repeated alert)", _m(BELT)
     ),
     Entry(
-        "toe_touch.csv",
+        "toe_touch_25hz.csv",
         "toe_touch",
         "the same exercise as a samples CSV, 25 Hz, other seed",
         (*_m("-y,+x"), "--device", "csv", "--rate", "25", "--seed", "4"),
@@ -143,8 +143,14 @@ LIBRARY: tuple[Entry, ...] = (
     Entry(
         "straight_leg_lift.jsonl.gz",
         "straight_leg_lift",
-        "10 prone straight-leg lifts, high noise",
-        (*_m(BELT), "--noise", "high"),
+        "10 prone straight-leg lifts",
+        _m(BELT),
+    ),
+    Entry(
+        "demo_high_noise.jsonl.gz",
+        "demo",
+        "demo with a poor sensor: high noise, bias, scale error and timing jitter",
+        (*_m(BELT), "--noise", "high", "--seed", "5"),
     ),
     Entry("zombie.jsonl.gz", "zombie", "the 60 s 'zombie' hold, prone", _m(BELT)),
     Entry("psoas_stretch.jsonl.gz", "psoas_stretch", "60 s psoas stretch per side", _m(BELT)),

@@ -56,11 +56,11 @@ def _f(x: float | None, pct: bool = True) -> str:
 
 def format_table(total: dict[str, Any], title: str = "holdfast score") -> str:
     """A plain-text table for people."""
-    lines = [title, "", "reps (sets)           sets  exact  within-one"]
+    lines = [title, "", "reps (sets)               sets  exact  within-one"]
     if not total["reps"]:
         lines.append("  (no rep sets in the truth)")
     for ex, r in total["reps"].items():
-        lines.append(f"  {ex:<20}{r['sets']:5d} {_f(r['exact_rate'])} {_f(r['within_one_rate'])}")
+        lines.append(f"  {ex:<24}{r['sets']:5d} {_f(r['exact_rate'])} {_f(r['within_one_rate'])}")
     h, fe, al, an = (total[k] for k in ("holds", "flexion_episodes", "alerts", "angle_rmse_deg"))
     lines += [
         "",

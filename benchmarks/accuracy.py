@@ -1,0 +1,115 @@
+"""Accuracy of the whole chain: the simulated library against its truth, and real data.
+
+    .venv/bin/python benchmarks/accuracy.py [--json] [--context] [--library DIR] [--sisfall DIR]
+
+Part 1 prints the same table as ``holdfast score recordings/``. Part 2 checks the real
+SisFall recordings in ``../shared/data/sisfall`` (samples CSVs + truth.json; never copied into
+this repository) when that folder is present: one flexion episode in each stoop trial (D16)
+whose waist tilt exceeds the flexion threshold, no repeated-flexion alert in the crouch (D15)
+and sit (D07, D09) trials, no flexion episode while walking (D01). The chain auto-calibrates
+each file, as it would for a user who straps a sensor on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from dsp.events import FlexionAlertEvent, FlexionEvent
+from dsp.pipeline import PipelineSettings
+from sensor.replay import Recording
+from service.chain import events_from_items, pipeline_for
+from service.cmd_score import score_paths
+from service.scoring.report import format_table, summary
+from service.scoring.run import pair_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SISFALL = ROOT.parent / "shared" / "data" / "sisfall"
+FALLBACK_SISFALL = Path("/work/shared/data/sisfall")
+
+
+def sisfall_checks(folder: Path) -> dict[str, Any]:
+    """Run every listed SisFall file through the chain and count what the checks need."""
+    meta = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    threshold = PipelineSettings().flexion.threshold_deg
+    checks: dict[str, dict[str, Any]] = {
+        "stoop_one_episode": {"trials": 0, "passed": 0, "codes": ["D16"]},
+        "no_repeated_alert_crouch_sit": {"trials": 0, "passed": 0, "codes": ["D15", "D07", "D09"]},
+        "no_episode_walking": {"trials": 0, "passed": 0, "codes": ["D01"]},
+    }
+    failures: dict[str, list[str]] = {k: [] for k in checks}
+    for name, info in sorted(meta["files"].items()):
+        code = info["activity_code"]
+        if code == "D16" and info.get("observed_peak_tilt_from_first_second_deg", 0) <= threshold:
+            continue  # the belt barely tilts in this trial: nothing a waist sensor can see
+        key = next((k for k, c in checks.items() if code in c["codes"]), None)
+        path = folder / name
+        if key is None or not path.exists():
+            continue
+        rec = Recording(path)
+        events = list(events_from_items(pipeline_for(rec), rec.items()))
+        episodes = sum(isinstance(e, FlexionEvent) for e in events)
+        repeated = sum(isinstance(e, FlexionAlertEvent) and e.reason == "repeated" for e in events)
+        ok = {
+            "stoop_one_episode": episodes == 1,
+            "no_repeated_alert_crouch_sit": repeated == 0,
+            "no_episode_walking": episodes == 0,
+        }[key]
+        checks[key]["trials"] += 1
+        checks[key]["passed"] += int(ok)
+        if not ok:
+            failures[key].append(name)
+    for key, c in checks.items():
+        c["rate"] = c["passed"] / c["trials"] if c["trials"] else None
+        c["failed"] = failures[key]
+    return {"threshold_deg": threshold, "checks": checks}
+
+
+def _sisfall_text(result: dict[str, Any]) -> str:
+    lines = [
+        f"SisFall (real data, auto-calibrated; stoops with waist tilt > "
+        f"{result['threshold_deg']:g} deg)"
+    ]
+    for key, c in result["checks"].items():
+        rate = "n/a" if c["rate"] is None else f"{100 * c['rate']:.1f}%"
+        lines.append(f"  {key:<30} {c['passed']:4d}/{c['trials']:<4d} {rate}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--context", action="store_true", help="tell the chain the exercises")
+    parser.add_argument("--library", type=Path, default=ROOT / "recordings")
+    parser.add_argument("--sisfall", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    pairs = pair_folder(args.library)
+    total, _ = score_paths(pairs, args.context)
+    library = summary(total)
+    sisfall_dir = args.sisfall or next(
+        (p for p in (DEFAULT_SISFALL, FALLBACK_SISFALL) if (p / "truth.json").exists()), None
+    )
+    sisfall = sisfall_checks(sisfall_dir) if sisfall_dir is not None else None
+    if args.json:
+        print(
+            json.dumps({"library": {"files": len(pairs), **library}, "sisfall": sisfall}, indent=2)
+        )
+        return 0
+    mode = "context" if args.context else "auto"
+    print(format_table(library, title=f"Simulated library: {len(pairs)} file(s), {mode}"))
+    print()
+    if sisfall is None:
+        print("SisFall: skipped (no ../shared/data/sisfall/truth.json here)")
+    else:
+        print(_sisfall_text(sisfall))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
