@@ -81,10 +81,15 @@ def test_disconnect_leaves_markers_and_a_gap(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("mounting", ["+y,-z", "-x,+z@4,-3,6"])
 def test_replay_gives_true_angles_when_still(tmp_path: Path, mounting: str) -> None:
-    """The real chain, auto-calibrated, agrees with the truth within 1 deg when still."""
+    """The real chain, auto-calibrated, agrees with the truth within 1 deg when still.
+
+    "Still" means settled: no movement in the last 5 s. Right after a movement the chain's
+    gyro/accelerometer fusion takes a few seconds to converge (it reads ~1.5 deg off 1 s after
+    a bend even on noise-free data), which the dynamic RMSE of ``holdfast score`` measures.
+    """
     script = parse_script(
-        SHORT + '\n[[step]]\nactivity = "l_stretch"\nhold_s = 8\n'
-        '\n[[step]]\nactivity = "stand"\nduration_s = 4\n'
+        SHORT + '\n[[step]]\nactivity = "l_stretch"\nhold_s = 12\n'
+        '\n[[step]]\nactivity = "stand"\nduration_s = 8\n'
     )
     sim = simulate(script, SimulationSettings(seed=3, mounting=parse_mounting(mounting)))
     out = tmp_path / "r.jsonl.gz"
@@ -102,9 +107,11 @@ def test_replay_gives_true_angles_when_still(tmp_path: Path, mounting: str) -> N
     t = np.asarray([e.t for e in angles])
     got = np.asarray([e.flexion_deg for e in angles])
     idx = np.clip(np.searchsorted(t_truth, t), 0, len(t_truth) - 1)
-    # Still at this truth sample and its neighbours (the chain's filters lag a movement).
-    ok = still[idx] & still[np.maximum(idx - 10, 0)] & ~np.isnan(flex[idx])
-    assert ok.sum() > 100
+    settled = np.ones_like(idx, dtype=bool)
+    for back in range(0, 51, 5):  # still at this truth sample and for the 5 s before it
+        settled &= still[np.maximum(idx - back, 0)]
+    ok = settled & ~np.isnan(flex[idx])
+    assert ok.sum() > 50
     err = got[ok] - np.interp(t[ok], t_truth, flex)
     assert np.abs(err).max() < 1.0
     assert np.abs(flex[idx][ok]).max() > 80.0  # the L stretch is in there
