@@ -27,12 +27,14 @@ from firmware_protocol.samples import FloatArray
 class CalibrationSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    still_s: float = Field(default=1.5, gt=0, description="still time that defines upright")
+    still_s: float = Field(default=1.0, gt=0, description="still time that defines upright")
     learn_tilt_deg: float = Field(
         default=25.0, gt=0, description="an excursion must reach this tilt to teach forward"
     )
     return_tilt_deg: float = Field(
-        default=12.0, gt=0, description="tilt below which an excursion has ended"
+        default=18.0,
+        gt=0,
+        description="tilt below which an excursion has ended (people rarely come back exactly)",
     )
     max_excursion_s: float = Field(
         default=10.0, gt=0, description="longer excursions (lying down) teach nothing"

@@ -4,10 +4,14 @@ The angle is measured from the baseline of the posture the movement starts in: 0
 or sitting, -90 deg lying on the back. So a toe touch from standing and a sit-up from lying on
 the back are both forward flexions. An episode starts when the relative angle rises above
 ``threshold_deg`` and ends when it falls below ``threshold_deg - hysteresis_deg``. If the
-posture changes before it comes back (getting up from the floor, lying down on the belly),
-the movement was a transition, not a bend, and no episode is reported. No episodes are
-measured lying on a side or face down: a forward curl there does not change the trunk's
-angle to gravity.
+posture changes to one with another baseline before it comes back (getting up from lying on the
+back), the movement was a transition, not a bend, and no episode is reported. No episodes start
+lying on a side or face down: a forward curl there does not change the trunk's angle to
+gravity. A deep stoop held still can look like hands and knees for a moment (same orientation;
+only the height differs, and height from a cheap accelerometer is rough), so an episode that
+started upright carries on through a face-down posture and ends when the trunk comes back up;
+if that takes longer than ``max_episode_s`` the person was down on the floor, not bending, and
+nothing is reported.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ class FlexionSettings(BaseModel):
     )
     hysteresis_deg: float = Field(
         default=5.0, ge=0, description="the episode ends below threshold minus this"
+    )
+    max_episode_s: float = Field(
+        default=30.0, gt=0, description="longer excursions are floor time, not a bend"
     )
 
 
@@ -83,20 +90,22 @@ class FlexionDetector:
                 self._peak = -np.inf
                 self._baseline = float(baselines[i])
                 continue
-            # != is also true where the baseline is NaN: a posture without episodes.
-            stop = (rel[i:] < s.threshold_deg - s.hysteresis_deg) | (
-                baselines[i:] != self._baseline
-            )
+            # Measured against the episode's own baseline, also through face-down postures.
+            seg_base = baselines[i:]
+            own = flexion_deg[i:] - self._baseline
+            other_posture = ~np.isnan(seg_base) & (seg_base != self._baseline)
+            too_long = t_s[i:] - self._t_start > s.max_episode_s
+            stop = (own < s.threshold_deg - s.hysteresis_deg) | other_posture | too_long
             hits = np.flatnonzero(stop)
             j = i + int(hits[0]) if hits.size else n
             if j > i:
                 self._peak = max(self._peak, float(np.max(flexion_deg[i:j])))
             if j == n:
                 break
-            if baselines[j] == self._baseline:
+            if not (other_posture[j - i] or too_long[j - i]):
                 episodes.append(
                     FlexionEpisode(j, self._t_start, float(t_s[j]), self._peak, self._baseline)
                 )
-            self._active = False  # a posture change instead cancels: it was a transition
+            self._active = False  # otherwise cancelled: a transition or floor time
             i = j
         return episodes

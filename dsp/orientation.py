@@ -70,13 +70,18 @@ class UpEstimator:
         self._acc_lp.reset()
         self._zi = [None] * FUSION_PASSES
 
-    def update(self, acc_mps2: FloatArray, gyro_dps: FloatArray | None) -> FloatArray:
+    def update(
+        self,
+        acc_mps2: FloatArray,
+        gyro_dps: FloatArray | None,
+        gyro_bias_dps: FloatArray | None = None,
+    ) -> FloatArray:
         if acc_mps2.shape[0] == 0:
             return np.empty((0, 3))
         acc_up = normalize_rows(self._acc_lp.update(acc_mps2))
         if gyro_dps is None or not self.settings.use_gyro:
             return acc_up
-        omega = np.deg2rad(gyro_dps)
+        omega = np.deg2rad(gyro_dps if gyro_bias_dps is None else gyro_dps - gyro_bias_dps)
         a = self._alpha
         acc_term = (1.0 - a) * acc_mps2 / STANDARD_GRAVITY_MPS2
         ref = acc_up

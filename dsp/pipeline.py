@@ -271,8 +271,9 @@ class Pipeline:
     def _segment(
         self, offset: int, t: FloatArray, acc: FloatArray, gyro: FloatArray | None, out: Pending
     ) -> None:
-        up = self._up.update(acc, gyro)
-        still, _, _ = self._motion.update(acc, gyro)
+        motion = self._motion.update(acc, gyro)
+        still = motion.still
+        up = self._up.update(acc, gyro, motion.gyro_bias_dps)
         steps: list[CalibrationStep] = []
         if self._rotation is None:
             steps = self._calibrator.update(t, up, still)
