@@ -116,7 +116,7 @@ def bends(exercise: str) -> Build:
             exercise,
             "standing",
             lambda bb, _s: bb.pose.turned(flex_deg=bb.amp(depth)),
-            flagged=exercise == "toe_touch",
+            flagged=True,  # toe touches and forward bends: repeated flexion (seed 003)
         )
         run_reps(b, p, spec)
 
