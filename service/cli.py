@@ -12,9 +12,17 @@ import sys
 from collections.abc import Sequence
 
 from firmware_protocol.errors import HoldfastError
-from service import cmd_demo, cmd_replay, cmd_score, cmd_serve, cmd_simulate
+from service import (
+    cmd_demo,
+    cmd_record,
+    cmd_replay,
+    cmd_scan,
+    cmd_score,
+    cmd_serve,
+    cmd_simulate,
+)
 
-_COMMANDS = (cmd_demo, cmd_replay, cmd_simulate, cmd_score, cmd_serve)
+_COMMANDS = (cmd_demo, cmd_replay, cmd_simulate, cmd_score, cmd_serve, cmd_scan, cmd_record)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -97,8 +97,12 @@ class BleSource:
         return self._inbox.dropped_packets
 
     def clock_s(self) -> float:
-        """Seconds since the session start."""
-        return time.monotonic() - self._t0_s
+        """Seconds since the session start, to the microsecond.
+
+        Raw recordings store times to the microsecond, so rounding here makes a replay of a
+        recording feed the chain exactly the times the live run saw.
+        """
+        return round(time.monotonic() - self._t0_s, 6)
 
     # --- iteration --------------------------------------------------------------------------
 
