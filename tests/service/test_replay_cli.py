@@ -114,3 +114,21 @@ def test_sustained_bend_alerts_unless_the_exercise_prescribes_it(
     code, _, err = replay(capsys, str(path), "--exercise", "jumping")
     assert code == 2
     assert "unknown exercise 'jumping'" in err
+
+
+def test_realtime_replay_gives_the_same_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from synth import write_witmotion
+
+    motion = simulate(standing_then([Key(0), Key(0.5)], still_s=1.5), 50.0, ("+y", "-z"))
+    path = tmp_path / "short.jsonl"
+    write_witmotion(str(path), motion, 50.0)
+    code, fast, _ = replay(capsys, str(path), "--format", "jsonl")
+    assert code == 0
+    code, paced, _ = replay(capsys, str(path), "--format", "jsonl", "--realtime")
+    assert code == 0
+    fast_events = [parse_event(line) for line in fast.splitlines()]
+    paced_events = [parse_event(line) for line in paced.splitlines()]
+    assert [e.id for e in paced_events] == [e.id for e in fast_events]
+    assert [e.type for e in paced_events] == [e.type for e in fast_events]
