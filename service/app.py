@@ -230,15 +230,18 @@ class App:
                 for s, rt in self.runtimes.items()
             }
             stop = tg.create_task(self._stop.wait(), name="stop")
-            all_chains = asyncio.gather(*chains.values())
             # A failing task (e.g. mqtt after a refused login) cancels this body via the group.
-            waiters: list[asyncio.Future[Any]] = [all_chains, stop]
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            waiting: set[asyncio.Task[Any]] = set(chains.values())
+            while waiting and not stop.done():
+                _, waiting = await asyncio.wait(
+                    waiting | {stop}, return_when=asyncio.FIRST_COMPLETED
+                )
+                waiting.discard(stop)
             for sensor, feed in feeds.items():
                 feed.cancel()
                 if not chains[sensor].done():
                     await self.runtimes[sensor].queue.put(_END)
-            await all_chains
+            await asyncio.wait(chains.values())
             stop.cancel()
             for sensor in self.runtimes:
                 self.publisher.set_retained(self.topics.status(sensor), OFFLINE)

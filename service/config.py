@@ -202,12 +202,15 @@ def _config_error(exc: ValidationError) -> ConfigError:
     field = ".".join(str(p) for p in first["loc"]) or "settings"
     ctx = first.get("ctx") or {}
     allowed: str | None = None
+    reason = str(first["msg"])
     if "expected" in ctx:
         allowed = str(ctx["expected"])
+        reason = f"{first['input']!r} is not allowed"
     elif first["type"] == "extra_forbidden":
         allowed = "see docs/config.md for the known settings"
+        reason = "unknown setting"
     elif first["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bounds = {k: v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le")}
         allowed = ", ".join(f"{k} {v}" for k, v in bounds.items())
     more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return ConfigError(field, f"{first['msg']}{more}", allowed)
+    return ConfigError(field, f"{reason}{more}", allowed)

@@ -14,6 +14,9 @@ For each sensor we announce one Home Assistant device with these entities (compo
 - ``event/rep``: one event per counted rep;
 - ``event/hold``: a hold ended, ``completed`` or ``stopped``.
 
+Templates render ``None`` (Home Assistant's "no value") where there is nothing to show, e.g.
+no flexion angle before the forward direction is known, no battery reading yet.
+
 Every entity is available only while both the service status and the sensor status topics say
 ``online`` (``availability_mode: all``), so a crash shows as unavailable through the last will.
 The configs are retained and re-published on every (re)connect and whenever Home Assistant
@@ -92,8 +95,7 @@ def discovery_configs(topics: Topics, sensor: str) -> dict[tuple[str, str], dict
         unit_of_measurement="°",
         state_class="measurement",
         suggested_display_precision=0,
-        value_template="{{ value_json.flexion_deg if value_json.flexion_deg is not none "
-        "else 'unknown' }}",
+        value_template="{{ value_json.flexion_deg }}",
         icon="mdi:angle-acute",
     )
     cfg["sensor", "hold_timer"] = _entity(
@@ -115,7 +117,7 @@ def discovery_configs(topics: Topics, sensor: str) -> dict[tuple[str, str], dict
         state_topic=state,
         device_class="duration",
         unit_of_measurement="s",
-        value_template="{{ value_json.hold.target_s if value_json.hold else 'unknown' }}",
+        value_template="{{ value_json.hold.target_s if value_json.hold else None }}",
     )
     cfg["sensor", "rep_count"] = _entity(
         topics,
@@ -137,8 +139,7 @@ def discovery_configs(topics: Topics, sensor: str) -> dict[tuple[str, str], dict
         unit_of_measurement="%",
         state_class="measurement",
         entity_category="diagnostic",
-        value_template="{{ value_json.battery_pct if value_json.battery_pct is not none "
-        "else 'unknown' }}",
+        value_template="{{ value_json.battery_pct }}",
     )
     cfg["binary_sensor", "connected"] = _entity(
         topics,

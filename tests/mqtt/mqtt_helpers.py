@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -327,10 +328,15 @@ class Subscriber:
     def events(self) -> list[dict[str, Any]]:
         return [json.loads(p) for t, p, _ in self.messages if "/event/" in t]
 
-    async def wait_for(self, predicate: Any, timeout_s: float = 20.0) -> None:
-        async with asyncio.timeout(timeout_s):
-            while not predicate():
-                await asyncio.sleep(0.05)
+    async def wait_for(self, predicate: Callable[[], bool], timeout_s: float = 20.0) -> None:
+        await wait_until(predicate, timeout_s)
+
+
+async def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    """Poll ``predicate`` until true; ``TimeoutError`` after ``timeout_s`` (a hang guard)."""
+    async with asyncio.timeout(timeout_s):
+        while not predicate():
+            await asyncio.sleep(0.05)
 
 
 def start(sub: Subscriber) -> asyncio.Task[None]:
