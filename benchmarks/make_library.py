@@ -147,6 +147,18 @@ LIBRARY: tuple[Entry, ...] = (
         _m(BELT),
     ),
     Entry(
+        "demo_metawear.jsonl.gz",
+        "demo",
+        "demo as a MetaWear MetaMotion S (BMI270; packed triples, acc and gyro packets)",
+        (*_m("-z,+y"), "--device", "metawear-bmi270", "--seed", "6"),
+    ),
+    Entry(
+        "bird_dog_thingy52.jsonl.gz",
+        "bird_dog",
+        "bird dogs as a Nordic Thingy:52 (18-byte raw motion notifications)",
+        (*_m("+x,-z"), "--device", "thingy52", "--seed", "8"),
+    ),
+    Entry(
         "demo_high_noise.jsonl.gz",
         "demo",
         "demo with a poor sensor: high noise, bias, scale error and timing jitter",

@@ -79,10 +79,11 @@ def _overrides(text: str, target: type[Any], field: str) -> dict[str, float]:
 
 
 def settings_from_args(
-    args: argparse.Namespace, samples_per_notification: int = 1
+    args: argparse.Namespace, samples_per_notification: int = 1, device_has_gyro: bool = True
 ) -> SimulationSettings:
     sensor_kw: dict[str, Any] = _overrides(args.noise, SensorSettings, "--noise")
-    sensor = SensorSettings(rate_hz=args.rate, has_gyro=not args.no_gyro, **sensor_kw)
+    has_gyro = device_has_gyro and not args.no_gyro
+    sensor = SensorSettings(rate_hz=args.rate, has_gyro=has_gyro, **sensor_kw)
     link = LinkSettings(**_overrides(args.link, LinkSettings, "--link"))
     return SimulationSettings(
         seed=args.seed,
@@ -101,12 +102,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.script is None or args.output is None:
         raise ConfigError("simulate", "give SCRIPT and -o OUTPUT (or --list)")
-    if args.device != "csv" and args.device not in encodable_devices():
-        raise ConfigError(
-            "--device", f"cannot encode {args.device!r}", ["csv", *encodable_devices()]
-        )
+    encoders = encodable_devices()
+    if args.device != "csv" and args.device not in encoders:
+        raise ConfigError("--device", f"cannot encode {args.device!r}", ["csv", *encoders])
+    enc = encoders.get(args.device)
+    settings = settings_from_args(
+        args,
+        enc.samples_per_notification if enc is not None else 1,
+        enc.has_gyro if enc is not None else True,
+    )
     script = load_script(args.script)
-    sim = simulate(script, settings_from_args(args))
+    sim = simulate(script, settings)
     truth = write_simulation(sim, args.output, args.device)
     kept = int((sim.delivery.notification_of_sample >= 0).sum())
     print(

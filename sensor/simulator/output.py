@@ -5,19 +5,21 @@ fixed header start time, fixed number formats."""
 from __future__ import annotations
 
 import gzip
-import importlib
 import inspect
 import json
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from firmware_protocol.errors import ConfigError, RecordingError
+from firmware_protocol.profile import DeviceProfile
 from firmware_protocol.registry import PROFILES
 from firmware_protocol.samples import FloatArray, Packet
 from sensor.recording import Marker, MountingSpec, RawHeader, RawRecordingWriter
@@ -26,19 +28,80 @@ from sensor.simulator.session import Simulation
 
 Encoder = Callable[..., Any]
 
+#: Devices that pack several samples into one notification (MetaWear: triples of samples,
+#: an accelerometer packet then a gyro packet); every other device sends one per sample.
+PACKED_SAMPLES_PER_NOTIFICATION = {"metawear-bmi160": 3, "metawear-bmi270": 3}
 
-def encodable_devices() -> dict[str, Encoder]:
+
+@dataclass(frozen=True, slots=True)
+class DeviceEncoder:
+    """How to turn samples into the notifications of one device model.
+
+    ``encode(acc, gyro, euler)`` gives the payloads for a run of samples: with
+    ``samples_per_notification`` 1, exactly one payload per sample; otherwise the payloads of
+    one notification group (all arriving together).
+    """
+
+    model: str
+    uuid: str
+    has_gyro: bool
+    samples_per_notification: int
+    encode: Callable[[FloatArray, FloatArray | None, FloatArray], list[bytes]]
+
+
+def _module_encoder(profile: DeviceProfile) -> tuple[ModuleType, Encoder] | None:
+    module = inspect.getmodule(profile.make_decoder)
+    encoder = getattr(module, "encode_samples", None) if module is not None else None
+    if module is None or not callable(encoder):
+        return None
+    return module, encoder
+
+
+def encodable_devices() -> dict[str, DeviceEncoder]:
     """Registered device models whose module offers ``encode_samples``."""
-    out: dict[str, Encoder] = {}
+    out: dict[str, DeviceEncoder] = {}
     for model in sorted(PROFILES):
-        try:
-            module = importlib.import_module(f"firmware_protocol.{model}")
-        except ImportError:
+        profile = PROFILES[model]
+        found = _module_encoder(profile)
+        if found is None:
             continue
-        encoder = getattr(module, "encode_samples", None)
-        if callable(encoder):
-            out[model] = encoder
+        module, encoder = found
+        params = inspect.signature(encoder).parameters
+        fixed: dict[str, Any] = {}
+        if "chip" in params:
+            # One module, several chips (MetaWear): the model names the chip.
+            chip = getattr(module, model.rsplit("-", 1)[-1].upper(), None)
+            if chip is None:
+                continue
+            fixed["chip"] = chip
+        out[model] = DeviceEncoder(
+            model,
+            profile.notify_uuids[0],
+            profile.has_gyro,
+            PACKED_SAMPLES_PER_NOTIFICATION.get(model, 1),
+            _adapter(encoder, set(params), fixed),
+        )
     return out
+
+
+def _adapter(
+    encoder: Encoder, params: set[str], fixed: dict[str, Any]
+) -> Callable[[FloatArray, FloatArray | None, FloatArray], list[bytes]]:
+    def encode(acc: FloatArray, gyro: FloatArray | None, euler: FloatArray) -> list[bytes]:
+        kwargs = dict(fixed)
+        if "gyro_dps" in params:
+            kwargs["gyro_dps"] = gyro
+        if "angles_deg" in params:
+            kwargs["angles_deg"] = euler
+        result = encoder(acc, **kwargs)
+        if isinstance(result, bytes | bytearray):
+            # A byte stream of equal-sized frames (WitMotion): one frame per sample.
+            n = acc.shape[0]
+            size = len(result) // max(1, n)
+            return [bytes(result[i * size : (i + 1) * size]) for i in range(n)]
+        return [bytes(p) for p in result]
+
+    return encode
 
 
 def truth_path_for(out: Path) -> Path:
@@ -67,35 +130,14 @@ def write_csv(sim: Simulation, path: Path) -> None:
     )
 
 
-def _per_sample_payloads(
-    encoder: Encoder, acc: FloatArray, gyro: FloatArray | None, euler: FloatArray
-) -> list[bytes]:
-    params = inspect.signature(encoder).parameters
-    kwargs: dict[str, Any] = {}
-    if "gyro_dps" in params and gyro is not None:
-        kwargs["gyro_dps"] = gyro
-    if "angles_deg" in params:
-        kwargs["angles_deg"] = euler
-    result = encoder(acc, **kwargs)
-    n = acc.shape[0]
-    if isinstance(result, bytes | bytearray):
-        size = len(result) // max(1, n)
-        return [bytes(result[i * size : (i + 1) * size]) for i in range(n)]
-    payloads = [bytes(p) for p in result]
-    if len(payloads) != n:
-        raise ConfigError("device", "encoder does not give one payload per sample")
-    return payloads
-
-
 def write_raw(sim: Simulation, path: Path, device: str) -> None:
     """A raw recording: one notification per line at its host arrival time, link markers."""
     encoders = encodable_devices()
     if device not in encoders:
         raise ConfigError("device", f"cannot encode {device!r}", [*sorted(encoders), "csv"])
-    profile = PROFILES[device]
+    enc = encoders[device]
     r = sim.readings
-    gyro = r.gyro_dps if profile.has_gyro else None
-    per_sample = _per_sample_payloads(encoders[device], r.acc_mps2, gyro, sim.sensor_euler_deg)
+    gyro = r.gyro_dps if enc.has_gyro else None
     notif = sim.delivery.notification_of_sample
     arrival = sim.delivery.arrival_s
     m = sim.settings.mounting
@@ -112,15 +154,25 @@ def write_raw(sim: Simulation, path: Path, device: str) -> None:
         mounting=mounting,
         session_id=f"sim/{sim.script.name}/{sim.settings.seed}",
     )
-    uuid = profile.notify_uuids[0]
+    uuid = enc.uuid
     # Group samples per notification (samples of one notification are consecutive).
     kept = np.flatnonzero(notif >= 0)
     bounds = np.flatnonzero(np.diff(notif[kept])) + 1
     groups = np.split(kept, bounds) if kept.size else []
     items: list[tuple[float, int, Packet | Marker]] = []
-    for order, g in enumerate(groups):
+    if enc.samples_per_notification == 1:
+        per_sample = enc.encode(r.acc_mps2, gyro, sim.sensor_euler_deg)
+        if len(per_sample) != r.acc_mps2.shape[0]:
+            raise ConfigError("device", f"{device}: encoder does not give one payload per sample")
+        payloads = [[per_sample[int(g[0])]] for g in groups]
+    else:
+        payloads = [
+            enc.encode(r.acc_mps2[g], None if gyro is None else gyro[g], sim.sensor_euler_deg[g])
+            for g in groups
+        ]
+    for g, group_payloads in zip(groups, payloads, strict=True):
         t = float(arrival[notif[g[0]]])
-        items.append((t, order, Packet(t, uuid, b"".join(per_sample[i] for i in g))))
+        items.extend((t, len(items), Packet(t, uuid, p)) for p in group_payloads)
     for mk in sim.delivery.markers:
         marker = Marker(mk.t_s, "disconnect" if mk.kind == "disconnect" else "connect", mk.detail)
         items.append((mk.t_s, -1, marker))
