@@ -17,12 +17,22 @@ from service import (
     cmd_record,
     cmd_replay,
     cmd_scan,
+    cmd_schema,
     cmd_score,
     cmd_serve,
     cmd_simulate,
 )
 
-_COMMANDS = (cmd_demo, cmd_replay, cmd_simulate, cmd_score, cmd_serve, cmd_scan, cmd_record)
+_COMMANDS = (
+    cmd_demo,
+    cmd_replay,
+    cmd_simulate,
+    cmd_score,
+    cmd_serve,
+    cmd_schema,
+    cmd_scan,
+    cmd_record,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
