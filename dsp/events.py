@@ -110,6 +110,9 @@ class HoldStartedEvent(EventBase):
     exercise: str
     side: Side | None = None
     target_s: float
+    t_start: float | None = Field(
+        default=None, description="estimated time the top was reached (t is the decision)"
+    )
 
 
 class HoldTickEvent(EventBase):

@@ -7,11 +7,26 @@ own state. They all see :class:`dsp.detectors.frame.Frame` s and return ``(index
 from __future__ import annotations
 
 from dsp.detectors.alerts import FlexionAlerts
-from dsp.detectors.exercises import PRESCRIBED_FLEXION, check_exercise
-from dsp.detectors.frame import Frame
+from dsp.detectors.excursion import (
+    SIDE_CODES,
+    ExcursionTracker,
+    HoldEnd,
+    HoldStart,
+    PostureChanged,
+    Returned,
+)
+from dsp.detectors.exercises import (
+    DEFAULT_HOLD_TARGET_S,
+    HOLD_TARGET_S,
+    PRESCRIBED_FLEXION,
+    check_exercise,
+)
+from dsp.detectors.frame import POSTURE_CODE, Frame
+from dsp.detectors.holds import HoldTimer
+from dsp.detectors.reps import RepCounter
 from dsp.detectors.settings import DetectorSettings
 from dsp.detectors.summary import SessionTotals
-from dsp.events import Event, SessionSummaryEvent
+from dsp.events import Event, SessionSummaryEvent, Side
 
 __all__ = ["DetectorSettings", "Detectors", "Frame"]
 
@@ -25,19 +40,63 @@ class Detectors:
         self.exercise: str | None = None
         self.hold_target_s: float | None = None
         self._alerts = FlexionAlerts(settings.alerts)
+        self._tracker = ExcursionTracker(settings.reps, settings.holds)
+        self._holds = HoldTimer(settings.holds, sensor)
+        self._reps = RepCounter(settings.reps, sensor)
         self.totals = SessionTotals(settings.zones)
+        self._last_t: float | None = None
 
     def set_exercise(self, name: str | None) -> None:
         """What the person says they are doing (``None``/``"auto"``: recognise it)."""
-        self.exercise = check_exercise(name)
+        exercise = check_exercise(name)
+        if exercise != self.exercise:
+            self._reps.pending_close = True  # a new exercise starts a new set
+        self.exercise = exercise
         self._alerts.suppress_sustained = self.exercise in PRESCRIBED_FLEXION
 
     def set_hold_target(self, seconds: float | None) -> None:
         self.hold_target_s = seconds
 
+    # --- which holds are timed ------------------------------------------------------------------
+
+    def _hold_min_deg(self, code: int) -> float | None:
+        """Auto: only the side plank (lying on a side, hips up, still) is recognised without
+        being told. A known exercise with a prescribed hold is timed in any other posture."""
+        s = self.settings.holds
+        if code in SIDE_CODES:
+            return s.side_plank_min_tip_deg if self.exercise in (None, "side_plank") else None
+        if self.exercise in HOLD_TARGET_S and self.exercise != "side_plank":
+            return s.min_excursion_deg
+        return None
+
+    def _hold_name(self) -> tuple[str, Side | None]:
+        code = self._tracker.code
+        if code in SIDE_CODES and self.exercise in (None, "side_plank"):
+            side: Side = "left" if code == POSTURE_CODE["side_left"] else "right"
+            return "side_plank", side
+        return self.exercise or "unknown", None
+
+    def _target_s(self, exercise: str) -> float:
+        if self.hold_target_s is not None:
+            return self.hold_target_s
+        return HOLD_TARGET_S.get(exercise, DEFAULT_HOLD_TARGET_S)
+
+    # --- the chain's calls ----------------------------------------------------------------------
+
     def update(self, frame: Frame) -> Found:
         found: Found = []
         found += self._alerts.update(frame, self.sensor)
+        if len(frame):
+            happenings = self._tracker.update(
+                frame.t_s, frame.u_body, frame.posture_code, self._hold_min_deg
+            )
+            self._holds.set_interval(self._tracker.dt_s)
+            hold_decisions = [h for h in happenings if isinstance(h, HoldStart | HoldEnd)]
+            name = self._hold_name()
+            found += self._holds.update(frame, hold_decisions, name, self._target_s(name[0]))
+            rep_decisions = [h for h in happenings if isinstance(h, Returned | PostureChanged)]
+            found += self._reps.update(frame, rep_decisions, self.exercise)
+            self._last_t = float(frame.t_s[-1])
         self.totals.add_frame(frame)
         found.sort(key=lambda item: item[0])
         for _, event in found:
@@ -47,10 +106,21 @@ class Detectors:
     def on_gap(self, t_s: float) -> list[Event]:
         """Signal lost: close what is open; nothing is bridged across the gap."""
         self._alerts.reset()
-        return []
+        out = self._holds.close(t_s, "signal_lost")
+        out += self._reps.close(t_s)
+        self._tracker.reset()
+        self._holds.reset_filter()
+        for event in out:
+            self.totals.add_event(event)
+        return out
 
     def finish(self, t_start: float, t_end: float, malformed_total: int) -> list[Event]:
+        end = self._last_t if self._last_t is not None else t_end
+        out = self._holds.close(end, "session_ended")
+        out += self._reps.close(end)
+        for event in out:
+            self.totals.add_event(event)
         summary: SessionSummaryEvent = self.totals.summary(
             t_start, t_end, self.sensor, malformed_total
         )
-        return [summary]
+        return [*out, summary]

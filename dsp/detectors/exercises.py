@@ -30,6 +30,22 @@ HOLD_TARGET_S: dict[str, float] = {
     "piriformis_stretch": 10.0,  # 003: "Hold the stretch for 10 seconds"
 }
 
+#: Timed holds with no rep count (the stretches, balance, side plank; monster walks are laps).
+HOLD_ONLY: frozenset[str] = frozenset(
+    {
+        "side_plank",
+        "psoas_stretch",
+        "zombie",
+        "l_stretch",
+        "piriformis_stretch",
+        "single_leg_balance",
+        "monster_walk",
+    }
+)
+
+#: Target when an exercise has no seed number: the shortest prescribed hold, 3 s (003).
+DEFAULT_HOLD_TARGET_S = 3.0
+
 EXERCISES: tuple[str, ...] = (
     "bridge",
     "single_leg_bridge",

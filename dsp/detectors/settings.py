@@ -45,8 +45,84 @@ class AlertSettings(BaseModel):
     sustained_s: float = Field(default=20.0, gt=0, description="time beyond the arm angle")
 
 
+class HoldSettings(BaseModel):
+    """Hold timer (``docs/detectors.md``).
+
+    A side plank lifts the pelvis off the floor on a forearm under the shoulder: the body line
+    tips head-up by roughly asin(0.3-0.5 m / 1.5-1.7 m) = 10-20 deg, while lying on a side it
+    is within a few degrees of horizontal; ``side_plank_min_tip_deg`` sits halfway between.
+    Other holds (known exercise only) need an excursion of ``min_excursion_deg`` from rest,
+    the smallest pelvic movement we still separate from breathing and sway (< 1 deg at rest).
+    ``move_deg``: sway (~1 deg) and tremor (~0.1-0.3 deg) stay far inside it, a deliberate
+    repositioning (rolling, kneeling up) does not; lowering back toward rest is not "moved".
+    Tremor power is the acceleration power in ``tremor_band_hz`` (physiological tremor
+    8-12 Hz, fatigue tremor of a held muscle 3-8 Hz: e.g. Lippold 1970; Gandevia 2001).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    side_plank_min_tip_deg: float = Field(default=7.0, gt=0, description="head-up tip, deg")
+    min_excursion_deg: float = Field(default=2.0, gt=0, description="other holds, deg")
+    move_deg: float = Field(
+        default=8.0, gt=0, description="leaving the hold orientation this far = moved, deg"
+    )
+    tick_s: float = Field(default=1.0, gt=0, description="hold_tick period (issue 4: 1 Hz)")
+    tremor_band_hz: tuple[float, float] = Field(
+        default=(3.0, 12.0), description="tremor band, Hz (issue 4)"
+    )
+
+
+class RepSettings(BaseModel):
+    """Rep counter and exercise naming (``docs/detectors.md`` gives the reasoning).
+
+    Angles are the pelvis's turn from its rest orientation. ``start_deg`` is 10-40x the rest
+    noise of the fused orientation (~0.05-0.2 deg) and above breathing (< 1 deg);
+    ``min_rom_deg``: smaller excursions are fidgets, not reps. Standing, walking moves the
+    pelvis 2-4 deg (gait obliquity/tilt, Perry 1992) and sitting down leans it 15-25 deg, so
+    standing reps must pass the flexion-episode threshold (``upright_min_rom_deg`` = 30, the
+    ``dsp.flexion`` threshold). ``return_fraction`` with re-arm near rest is the hysteresis.
+    ``partial_fraction``: a rep under this fraction of the set's median range is a partial rep
+    and not counted. ``set_gap_s``: longer than the rest between reps in the seed routines
+    (holds of 3 s plus a breath), shorter than a rest between sets.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    start_deg: float = Field(default=2.0, gt=0, description="excursion start, lying, deg")
+    min_rom_deg: float = Field(default=3.0, gt=0, description="smallest rep, lying, deg")
+    upright_start_deg: float = Field(default=10.0, gt=0, description="excursion start, deg")
+    upright_min_rom_deg: float = Field(default=30.0, gt=0, description="= dsp.flexion threshold")
+    return_fraction: float = Field(default=0.3, gt=0, lt=0.65, description="of the peak")
+    partial_fraction: float = Field(default=0.5, gt=0, le=1, description="of the set's median")
+    set_gap_s: float = Field(default=10.0, gt=0, description="no rep this long ends the set")
+    settle_s: float = Field(default=0.5, gt=0, description="steady this long = a rest")
+    steady_deg: float = Field(
+        default=1.0, gt=0, description="orientation change within settle_s that is steady"
+    )
+    max_excursion_s: float = Field(default=20.0, gt=0, description="longer is not a rep")
+    preroll_s: float = Field(default=1.0, gt=0, description="samples kept before a start")
+    bridge_min_deg: float = Field(
+        default=12.0, gt=0, description="supine extension above this is a bridge, else a tilt"
+    )
+    roll_ratio: float = Field(
+        default=0.6, gt=0, description="roll >= this x pitch: an alternating (roll) exercise"
+    )
+    single_leg_roll_deg: float = Field(
+        default=2.5, gt=0, description="a bridge rolling this much is single-leg"
+    )
+    fire_hydrant_roll_deg: float = Field(
+        default=6.5, gt=0, description="hands and knees roll above this: fire hydrant"
+    )
+    prone_extension_min_deg: float = Field(
+        default=8.0, gt=0, description="prone extension above this: trunk extension"
+    )
+    toe_touch_min_deg: float = Field(
+        default=70.0, gt=0, description="standing flexion above this: toe touch"
+    )
+
+
 class DetectorSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     zones: FlexionZoneSettings = Field(default_factory=FlexionZoneSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    holds: HoldSettings = Field(default_factory=HoldSettings)
+    reps: RepSettings = Field(default_factory=RepSettings)

@@ -1,0 +1,400 @@
+"""The excursion tracker: rest reference, excursions away from it and back, top holds.
+
+One state machine per sensor, shared by the rep counter and the hold timer:
+
+- *no reference*: wait until the pelvis is steady (its orientation stayed within
+  ``steady_deg`` over the last ``settle_s``) in a posture, then take that orientation as the
+  rest reference (lying on a side the rest is assumed to be the long axis horizontal until a
+  steady, flat rest is seen);
+- *idle*: at rest; each new steady run refreshes the reference (slow drift, small shifts);
+  when the angle from the reference passes ``start_deg`` an excursion begins;
+- *excursion*: the samples are kept; the excursion ends when it falls back below
+  ``return_fraction`` of its running peak (a rep candidate), or is abandoned when it lasts
+  longer than ``max_excursion_s`` without a hold (the person settled somewhere new);
+  while it lasts, being steady beyond the hold threshold starts a *hold*, which ends lowered
+  (the excursion returns), moved (the orientation leaves the hold's by more than
+  ``move_deg`` other than back toward rest, or the posture changes) or on a gap;
+- *re-arm*: after a return, wait until back near rest (or steady somewhere: a new rest) so
+  the tail of one rep cannot start the next.
+
+Steadiness is measured on the fused orientation itself rather than taken from
+``Frame.still``: that flag compares activity with running baselines that take seconds to
+settle after a posture change, and orientation is what a rest or a hold is about. Tremor
+(~0.1-0.3 deg at 6-11 Hz) stays well inside ``steady_deg``.
+
+Decisions happen at samples and the state is carried, so the chunking never matters. Python
+loops run over decisions (crossings, steady onsets), never over samples.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from dsp.detectors.frame import POSTURE_CODE
+from dsp.detectors.reference import (
+    Shape,
+    angle_from_deg,
+    elevation_deg,
+    movement_times,
+    pair_angle_deg,
+    rotation_from_deg,
+)
+from dsp.detectors.settings import HoldSettings, RepSettings
+from firmware_protocol.samples import FloatArray
+
+SIDE_CODES = (POSTURE_CODE["side_left"], POSTURE_CODE["side_right"])
+UNKNOWN_CODE = POSTURE_CODE["unknown"]
+UPRIGHT_CODE = POSTURE_CODE["upright"]
+
+NOREF, IDLE, EXCURSION, REARM = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldStart:
+    index: int
+    t_start: float  # estimated arrival at the top
+    level_deg: float
+
+
+@dataclass(frozen=True, slots=True)
+class HoldEnd:
+    index: int
+    t_end: float
+    reason: str  # lowered / moved
+
+
+@dataclass(frozen=True, slots=True)
+class Returned:
+    index: int
+    shape: Shape
+    posture_code: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostureChanged:
+    index: int
+
+
+Happening = HoldStart | HoldEnd | Returned | PostureChanged
+
+#: ``hold_min_deg(posture_code)``: the hold threshold in that posture, or None (no holds).
+HoldRule = Callable[[int], float | None]
+
+
+class ExcursionTracker:
+    def __init__(self, reps: RepSettings, holds: HoldSettings) -> None:
+        self.reps = reps
+        self.holds = holds
+        self._dt_s: float | None = None
+        self._last_t: float | None = None
+        self.reset()
+
+    @property
+    def dt_s(self) -> float | None:
+        return self._dt_s
+
+    def reset(self) -> None:
+        """Gap: nothing is stitched across it (the caller ends an open hold first)."""
+        self.code = UNKNOWN_CODE
+        self.mode = NOREF
+        self.ref: FloatArray | None = None
+        self.rest_elev_deg = 0.0
+        self._clear_excursion()
+        self._pre_t: FloatArray = np.empty(0)
+        self._pre_u: FloatArray = np.empty((0, 3))
+        self._steady_buf: FloatArray = np.empty((0, 3))
+        self._steady_prev = False
+        self._last_t = None
+
+    def _clear_excursion(self) -> None:
+        self._buf_t: list[FloatArray] = []
+        self._buf_u: list[FloatArray] = []
+        self._peak = -np.inf
+        self._t0 = 0.0
+        self.holding = False
+        self._had_hold = False
+        self._hold_sum = 0.0
+        self._hold_n = 0
+        self._hold_up_t = 0.0
+        self._hold_u = np.zeros(3)
+        self._hold_axis = np.zeros(3)
+
+    # --- signals --------------------------------------------------------------------------------
+
+    def _signal(self, u: FloatArray) -> FloatArray:
+        if self.code in SIDE_CODES:
+            return elevation_deg(u) - self.rest_elev_deg
+        assert self.ref is not None
+        return angle_from_deg(u, self.ref)
+
+    def _start_deg(self, hold_min: float | None) -> float:
+        r = self.reps
+        start = r.upright_start_deg if self.code == UPRIGHT_CODE else r.start_deg
+        return start if hold_min is None else min(start, hold_min)
+
+    def _capture(self, u_k: FloatArray) -> None:
+        if self.code in SIDE_CODES:
+            elev = float(elevation_deg(u_k[None, :])[0])
+            if elev < self.holds.side_plank_min_tip_deg:
+                self.rest_elev_deg = elev
+        else:
+            self.ref = u_k.copy()
+
+    def _rest_of(self, u_hold: FloatArray) -> FloatArray:
+        """The rest orientation a hold at ``u_hold`` would be lowered to."""
+        if self.code not in SIDE_CODES and self.ref is not None:
+            return self.ref
+        flat = np.array([u_hold[0], u_hold[1], 0.0])
+        flat /= max(1e-9, float(np.linalg.norm(flat)))
+        elev = np.radians(self.rest_elev_deg)
+        return np.asarray(flat * np.cos(elev) + np.array([0.0, 0.0, np.sin(elev)]))
+
+    def _steady(self, u: FloatArray, n_back: int) -> np.ndarray:
+        """Orientation within ``steady_deg`` of where it was ``settle_s`` (and half of it) ago."""
+        ext = np.concatenate([self._steady_buf, u])
+        idx = np.arange(self._steady_buf.shape[0], ext.shape[0])
+        half = max(1, n_back // 2)
+        ok = idx - n_back >= 0
+        back = ext[np.maximum(idx - n_back, 0)]
+        mid = ext[np.maximum(idx - half, 0)]
+        lim = self.reps.steady_deg
+        steady = ok & (pair_angle_deg(ext[idx], back) < lim) & (pair_angle_deg(ext[idx], mid) < lim)
+        self._steady_buf = ext[-n_back:]
+        return np.asarray(steady)
+
+    # --- update -------------------------------------------------------------------------------
+
+    def update(
+        self, t: FloatArray, u: FloatArray, codes: np.ndarray, rule: HoldRule
+    ) -> list[Happening]:
+        n = t.shape[0]
+        out: list[Happening] = []
+        if n == 0:
+            return out
+        settle_n = self._settle_n(t)
+        steady = self._steady(u, settle_n)
+        onset = steady & ~np.concatenate([[self._steady_prev], steady[:-1]])
+        self._steady_prev = bool(steady[-1])
+        changes = np.flatnonzero(np.diff(np.concatenate([[self.code], codes])))
+        bounds = [0, *[int(c) for c in changes], n]
+        for lo, hi in itertools.pairwise(bounds):
+            if hi <= lo:
+                continue
+            if int(codes[lo]) != self.code:
+                out += self._posture_change(lo, int(codes[lo]))
+            if self.code != UNKNOWN_CODE:
+                self._segment(lo, hi, t, u, steady, onset, rule, out)
+        keep = self._pre_len()
+        self._pre_t = np.concatenate([self._pre_t, t])[-keep:]
+        self._pre_u = np.concatenate([self._pre_u, u])[-keep:]
+        return out
+
+    def _settle_n(self, t: FloatArray) -> int:
+        # The sample interval is learnt once from the first two consecutive samples and then
+        # fixed, so counts of samples mean the same in every chunking.
+        if self._dt_s is None:
+            prev = np.concatenate([[] if self._last_t is None else [self._last_t], t])
+            steps = np.diff(prev)
+            steps = steps[steps > 0]
+            if steps.size:
+                self._dt_s = float(steps[0])
+        self._last_t = float(t[-1])
+        dt = self._dt_s if self._dt_s else 0.02
+        return max(2, round(self.reps.settle_s / dt))
+
+    def _pre_len(self) -> int:
+        dt = self._dt_s if self._dt_s else 0.02
+        return max(2, round(self.reps.preroll_s / dt))
+
+    def _posture_change(self, lo: int, code: int) -> list[Happening]:
+        out: list[Happening] = []
+        if self.holding:
+            out.append(HoldEnd(lo, self._hold_up_t, "moved"))
+        out.append(PostureChanged(lo))
+        self._clear_excursion()
+        self.code = code
+        self.ref = None
+        self.rest_elev_deg = 0.0
+        self.mode = IDLE if code in SIDE_CODES else NOREF
+        return out
+
+    def _segment(
+        self,
+        lo: int,
+        hi: int,
+        t: FloatArray,
+        u: FloatArray,
+        steady: np.ndarray,
+        onset: np.ndarray,
+        rule: HoldRule,
+        out: list[Happening],
+    ) -> None:
+        hold_min = rule(self.code)
+        start_deg = self._start_deg(hold_min)
+        i = lo
+        while i < hi:
+            if self.mode == NOREF:
+                ks = np.flatnonzero(steady[i:hi])
+                if ks.size == 0:
+                    return
+                k = i + int(ks[0])
+                self._capture(u[k])
+                self.mode = IDLE
+                i = k + 1
+                continue
+            e = self._signal(u[i:hi])
+            if self.mode == IDLE:
+                exc = np.flatnonzero(e > start_deg)
+                k_exc = int(exc[0]) if exc.size else hi - i
+                onsets = np.flatnonzero(onset[i : i + k_exc])
+                if onsets.size:
+                    k = i + int(onsets[0])
+                    self._capture(u[k])
+                    i = k + 1
+                    continue
+                if not exc.size:
+                    return
+                k = i + k_exc
+                self._begin(k, t, u)
+                i = k
+                continue
+            if self.mode == REARM:
+                k_back = self._first(e < start_deg)
+                k_rest = self._first(steady[i:hi])
+                if k_back == hi - i and k_rest == hi - i:
+                    return
+                k = i + min(k_back, k_rest)
+                if k_rest <= k_back:
+                    self._capture(u[k])
+                self.mode = IDLE
+                i = k + 1
+                continue
+            i = self._excursion(i, hi, e, t, u, steady, hold_min, out)
+
+    def _begin(self, k: int, t: FloatArray, u: FloatArray) -> None:
+        self._clear_excursion()
+        self.mode = EXCURSION
+        self._t0 = float(t[k])
+        keep = self._pre_len()
+        self._buf_t = [np.concatenate([self._pre_t, t[:k]])[-keep:]]
+        self._buf_u = [np.concatenate([self._pre_u, u[:k]])[-keep:]]
+
+    def _first(self, mask: np.ndarray) -> int:
+        hits = np.flatnonzero(mask)
+        return int(hits[0]) if hits.size else mask.shape[0]
+
+    def _excursion(
+        self,
+        i: int,
+        hi: int,
+        e: FloatArray,
+        t: FloatArray,
+        u: FloatArray,
+        steady: np.ndarray,
+        hold_min: float | None,
+        out: list[Happening],
+    ) -> int:
+        r = self.reps
+        m = hi - i
+        peak = np.maximum(self._peak, np.maximum.accumulate(e))
+        k_ret = self._first(e < r.return_fraction * peak)
+        k_out = k_hold = k_moved = m
+        dev = np.zeros(0)
+        if self.holding:
+            moved, dev = self._moved(u[i:hi])
+            k_moved = self._first(moved)
+        else:
+            k_out = self._first(t[i:hi] - self._t0 > r.max_excursion_s)
+            if hold_min is not None:
+                k_hold = self._first(steady[i:hi] & (e >= hold_min))
+        k = min(k_ret, k_out, k_hold, k_moved)
+        stop = min(m, k + 1)  # keep the samples up to and including the decision
+        self._buf_t.append(t[i : i + stop])
+        self._buf_u.append(u[i : i + stop])
+        if self.holding:
+            self._hold_sum += float(np.sum(e[:k]))
+            self._hold_n += k
+            near = np.flatnonzero(dev[:k] < 0.5 * self.holds.move_deg)
+            if near.size:
+                self._hold_up_t = float(t[i + int(near[-1])])
+        if k == m:
+            self._peak = float(peak[-1])
+            return hi
+        self._peak = float(peak[k])
+        j = i + k
+        if k == k_ret:
+            self._returned(j, out)
+        elif k == k_moved:
+            self.holding = False
+            out.append(HoldEnd(j, self._hold_up_t, "moved"))
+            return j + 1
+        elif k == k_hold:
+            self._hold_start(j, float(t[j]), u[j], float(e[k]), out)
+            return j + 1
+        else:  # lasted too long without a hold: the person settled somewhere new
+            self._clear_excursion()
+            self.mode = NOREF
+            return j
+        return j + 1
+
+    def _moved(self, u: FloatArray) -> tuple[np.ndarray, FloatArray]:
+        d = rotation_from_deg(u, self._hold_u)
+        along = d @ self._hold_axis
+        perp = np.linalg.norm(d - along[:, None] * self._hold_axis[None, :], axis=1)
+        lim = self.holds.move_deg
+        return (perp > lim) | (along < -lim), np.linalg.norm(d, axis=1)
+
+    def _hold_start(
+        self, j: int, t_j: float, u_j: FloatArray, level: float, out: list[Happening]
+    ) -> None:
+        if self._had_hold:
+            arrive = t_j  # a hold again after moving: it starts now
+        else:
+            bt, be = self._buffer()
+            _, arrive, _, _ = movement_times(bt, be, level, None)
+        self.holding = self._had_hold = True
+        self._hold_sum, self._hold_n = level, 1
+        self._hold_up_t = t_j
+        self._hold_u = u_j.copy()
+        axis = rotation_from_deg(self._rest_of(u_j)[None, :], u_j)[0]
+        self._hold_axis = axis / max(1e-9, float(np.linalg.norm(axis)))
+        out.append(HoldStart(j, arrive, level))
+
+    def _returned(self, j: int, out: list[Happening]) -> None:
+        bt, be = self._buffer()
+        bu = np.concatenate(self._buf_u)
+        level = self._peak
+        if self.holding:
+            hold_level = self._hold_sum / max(1, self._hold_n)
+            _, _, depart, _ = movement_times(bt, be, level, hold_level)
+            out.append(HoldEnd(j, depart, "lowered"))
+        out.append(Returned(j, self._shape(bt, be, bu, level), self.code))
+        self._clear_excursion()
+        self.mode = REARM
+
+    def _buffer(self) -> tuple[FloatArray, FloatArray]:
+        bt = np.concatenate(self._buf_t)
+        bu = np.concatenate(self._buf_u)
+        return bt, self._signal(bu)
+
+    def _shape(self, bt: FloatArray, be: FloatArray, bu: FloatArray, level: float) -> Shape:
+        leave, arrive, depart, back = movement_times(bt, be, level, level)
+        k = int(np.argmax(be))
+        if self.code in SIDE_CODES or self.ref is None:
+            rot = np.zeros(3)
+        else:
+            rot = rotation_from_deg(bu[k : k + 1], self.ref)[0]
+        return Shape(
+            peak_deg=float(be[k]),
+            pitch_deg=float(rot[1]),
+            roll_deg=float(rot[2]),
+            side_bend_deg=float(rot[0]),
+            t_leave=leave,
+            t_arrive=arrive,
+            t_depart=depart,
+            t_back=back,
+        )

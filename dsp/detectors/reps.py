@@ -1,0 +1,171 @@
+"""The rep counter: each excursion that returns is judged, named, counted into a set.
+
+An excursion comes from :class:`dsp.detectors.excursion.ExcursionTracker` with its shape:
+peak angle from rest, pitch (+ forward flexion), roll about the long axis, and movement
+times. A rep needs a stable posture (the tracker starts over at every posture change, so
+lying down, getting up and rolling over never count) and at least ``min_rom_deg`` of range
+(``upright_min_rom_deg`` standing, and only forward: walking and sitting down stay below it).
+
+Naming with no exercise given (``docs/detectors.md`` has the table and its limits):
+supine: forward = sit-up; mostly roll = dead bug; extension >= ``bridge_min_deg`` = bridge
+(single-leg when it also rolls), smaller = pelvic tilt. Hands and knees: mostly roll = bird
+dog, or fire hydrant when the roll passes ``fire_hydrant_roll_deg``. Prone: extension =
+trunk extension, mostly roll = straight-leg lift. Standing: forward flexion = toe touch
+(deep) or forward bend. Anything else counts as ``unknown``. On a side nothing counts: the
+side plank is a hold.
+
+A set ends after ``set_gap_s`` without a rep, at a posture change, a gap, an exercise change
+or the end of the session. A rep under ``partial_fraction`` of the set's median range is a
+partial rep: not counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dsp.detectors.excursion import PostureChanged, Returned
+from dsp.detectors.exercises import FLAGGED, HOLD_ONLY
+from dsp.detectors.frame import POSTURE_CODE, Frame
+from dsp.detectors.reference import Shape
+from dsp.detectors.settings import RepSettings
+from dsp.events import Event, RepEvent, SetEndedEvent, Side
+
+Found = list[tuple[int, Event]]
+
+ALTERNATING = frozenset(
+    {"dead_bug", "bird_dog", "fire_hydrant", "straight_leg_lift", "single_leg_bridge"}
+)
+
+
+@dataclass
+class _Set:
+    t_start: float
+    names: list[str] = field(default_factory=list)
+    roms: list[float] = field(default_factory=list)
+    last_t: float = 0.0
+
+    @property
+    def exercise(self) -> str:
+        counts = Counter(self.names)
+        best = max(counts.values())
+        return next(n for n in self.names if counts[n] == best)
+
+
+class RepCounter:
+    def __init__(self, settings: RepSettings, sensor: str) -> None:
+        self.settings = settings
+        self.sensor = sensor
+        self.current: _Set | None = None
+        self.pending_close = False
+
+    def name(self, shape: Shape, code: int, exercise: str | None) -> str | None:
+        """The exercise an excursion was, or ``None`` when it is not a rep at all."""
+        s = self.settings
+        upright = code == POSTURE_CODE["upright"]
+        if code in (POSTURE_CODE["side_left"], POSTURE_CODE["side_right"]):
+            return None
+        if shape.peak_deg < (s.upright_min_rom_deg if upright else s.min_rom_deg):
+            return None
+        if exercise is not None:
+            return None if exercise in HOLD_ONLY else exercise
+        pitch, roll = shape.pitch_deg, abs(shape.roll_deg)
+        rolling = roll >= s.roll_ratio * abs(pitch)
+        if upright:
+            if pitch <= 0:
+                return None
+            return "toe_touch" if shape.peak_deg >= s.toe_touch_min_deg else "forward_bend"
+        if code == POSTURE_CODE["supine"]:
+            if pitch > 0 and not rolling:
+                return "sit_up"
+            if rolling:
+                return "dead_bug"
+            if -pitch >= s.bridge_min_deg:
+                return "single_leg_bridge" if roll >= s.single_leg_roll_deg else "bridge"
+            return "pelvic_tilt"
+        if code == POSTURE_CODE["quadruped"]:
+            if rolling:
+                return "fire_hydrant" if roll >= s.fire_hydrant_roll_deg else "bird_dog"
+            return "unknown"
+        if code == POSTURE_CODE["prone"]:
+            if rolling:
+                return "straight_leg_lift"
+            if -pitch >= s.prone_extension_min_deg:
+                return "prone_trunk_extension"
+        return "unknown"
+
+    def update(
+        self, frame: Frame, decisions: list[Returned | PostureChanged], exercise: str | None
+    ) -> Found:
+        found: Found = []
+        t = frame.t_s
+        if self.pending_close and len(frame):
+            found += self._close(0, float(t[0]))
+        self.pending_close = False
+        i = 0
+        for d in decisions:
+            found += self._expire(t, i, d.index)
+            i = d.index
+            if isinstance(d, PostureChanged):
+                found += self._close(d.index, float(t[d.index]))
+            else:
+                found += self._rep(d, float(t[d.index]), exercise)
+        found += self._expire(t, i, len(frame))
+        return found
+
+    def _expire(self, t: np.ndarray, lo: int, hi: int) -> Found:
+        st = self.current
+        if st is None or hi <= lo:
+            return []
+        late = np.flatnonzero(t[lo:hi] >= st.last_t + self.settings.set_gap_s)
+        if not late.size:
+            return []
+        k = lo + int(late[0])
+        return self._close(k, float(t[k]))
+
+    def _rep(self, d: Returned, t: float, exercise: str | None) -> Found:
+        name = self.name(d.shape, d.posture_code, exercise)
+        if name is None:
+            return []
+        rom = d.shape.peak_deg
+        st = self.current
+        if st is not None and rom < self.settings.partial_fraction * float(np.median(st.roms)):
+            return []  # partial rep
+        if st is None:
+            st = self.current = _Set(t_start=round(d.shape.t_leave, 4))
+        st.names.append(name)
+        st.roms.append(rom)
+        st.last_t = t
+        label = st.exercise
+        side: Side | None = None
+        if label in ALTERNATING and d.shape.roll_deg != 0.0:
+            side = "right" if d.shape.roll_deg > 0 else "left"
+        event = RepEvent(
+            t=t,
+            sensor=self.sensor,
+            index=len(st.names),
+            exercise=label,
+            side=side,
+            rom_deg=round(rom, 2),
+            duration_s=round(max(0.0, d.shape.t_back - d.shape.t_leave), 3),
+            top_hold_s=round(max(0.0, d.shape.t_depart - d.shape.t_arrive), 3),
+            t_start=round(d.shape.t_leave, 4),
+            flagged=label in FLAGGED,
+        )
+        return [(d.index, event)]
+
+    def _close(self, index: int, t: float) -> Found:
+        st = self.current
+        if st is None:
+            return []
+        self.current = None
+        event = SetEndedEvent(
+            t=t, sensor=self.sensor, exercise=st.exercise, count=len(st.names), t_start=st.t_start
+        )
+        return [(index, event)]
+
+    def close(self, t_s: float) -> list[Event]:
+        """Gap or end of session: the open set ends (a rep is never invented across a gap)."""
+        return [e for _, e in self._close(0, t_s)]
