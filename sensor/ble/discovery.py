@@ -67,22 +67,27 @@ async def find_sensor(
     timeout_s: float,
     *,
     model: str | None = None,
-    exclude: frozenset[str] = frozenset(),
+    claimed: set[str] | None = None,
 ) -> FoundSensor:
     """The sensor at ``target`` (an address) or, for ``"auto"``, the first supported one.
 
-    ``exclude``: addresses already taken by other sources in this process (for ``auto``).
+    ``claimed``: for ``auto``, addresses taken by other sources of this process; the one
+    found is added to it at once, so concurrent ``auto`` scans never pick the same sensor.
     Raises ``SensorError`` when nothing matches within ``timeout_s`` or the device at the
     address is not one we support.
     """
     auto = target.lower() == AUTO
     wanted = target.upper()
+    taken = claimed if claimed is not None else set()
 
     def matches(device: BLEDevice, adv: AdvertisementData) -> bool:
-        if auto:
-            name = adv.local_name or device.name
-            return device.address.upper() not in exclude and _profile_of(name, model) is not None
-        return device.address.upper() == wanted
+        if not auto:
+            return device.address.upper() == wanted
+        address = device.address.upper()
+        if address in taken or _profile_of(adv.local_name or device.name, model) is None:
+            return False
+        taken.add(address)  # in the event loop, so check-and-claim cannot interleave
+        return True
 
     try:
         async with BleakScanner() as scanner:

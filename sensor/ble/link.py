@@ -27,7 +27,7 @@ from firmware_protocol import battery, witmotion
 from firmware_protocol.errors import ConfigError, DecodeError, HoldfastError, SensorError
 from firmware_protocol.profile import Command, DeviceProfile
 from firmware_protocol.samples import Packet
-from sensor.ble.discovery import AUTO, FoundSensor, find_sensor
+from sensor.ble.discovery import FoundSensor, find_sensor
 from sensor.ble.errors import BLE_ERRORS, sensor_error
 from sensor.ble.inbox import Inbox, LinkFailed, Replies
 from sensor.ble.settings import BleSettings
@@ -122,14 +122,12 @@ class Link:
     async def _new_client(self) -> BleakClient:
         # Once a sensor was found, stay with it: an ``auto`` rescan must not switch sensors.
         target = self.found.address if self.found is not None else self.target
-        exclude = frozenset(CLAIMED) if target.lower() == AUTO else frozenset()
         found = await find_sensor(
-            target, self.settings.scan_timeout_s, model=self.settings.model, exclude=exclude
+            target, self.settings.scan_timeout_s, model=self.settings.model, claimed=CLAIMED
         )
+        CLAIMED.add(found.address.upper())  # an ``auto`` source elsewhere must not take it
         if self._profile_override is not None:
             found = dataclasses.replace(found, profile=self._profile_override)
-        if self.found is None:
-            CLAIMED.add(found.address.upper())
         self.rate_hz = resolve_rate(found.profile, self.settings.rate_hz)
         self.found = found
         return BleakClient(

@@ -1,4 +1,4 @@
-"""``python -m fakebluez --bus ADDRESS [--device MODEL,ADDRESS,NAME ...]``.
+"""``python -m fakebluez --bus ADDRESS [--device MODEL,ADDRESS,NAME[,SCRIPT] ...]``.
 
 Owns ``org.bluez`` on the given bus, prints ``ready`` once it does, and runs until SIGTERM
 (graceful: links drop and objects are removed, like bluetoothd stopping) or SIGKILL (a
@@ -37,14 +37,14 @@ def _widen_send_buffer(bus: MessageBus) -> None:
         return
 
 
-async def serve(bus_address: str, devices: list[tuple[str, str, str]]) -> None:
+async def serve(bus_address: str, devices: list[tuple[str, ...]]) -> None:
     bus = await MessageBus(bus_address=bus_address, bus_type=BusType.SYSTEM).connect()
     _widen_send_buffer(bus)
     world = World(bus)
     world.start()
     bus.export(CONTROL_PATH, Control(world))
-    for model, address, name in devices:
-        world.add_device(model, address, name)
+    for spec in devices:
+        world.add_device(*spec)
     reply = await bus.request_name("org.bluez")
     if reply != RequestNameReply.PRIMARY_OWNER:
         raise SystemExit(f"fakebluez: could not own org.bluez ({reply})")
@@ -60,12 +60,14 @@ async def serve(bus_address: str, devices: list[tuple[str, str, str]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fakebluez")
     parser.add_argument("--bus", required=True)
-    parser.add_argument("--device", action="append", default=[], help="MODEL,ADDRESS,NAME")
+    parser.add_argument(
+        "--device",
+        action="append",
+        default=[],
+        help="MODEL,ADDRESS,NAME[,SCRIPT] (SCRIPT: a built-in simulator script to stream)",
+    )
     args = parser.parse_args(argv)
-    devices = []
-    for spec in args.device:
-        model, address, name = spec.split(",", 2)
-        devices.append((model, address, name))
+    devices = [tuple(spec.split(",", 3)) for spec in args.device]
     asyncio.run(serve(args.bus, devices))
     return 0
 

@@ -22,8 +22,8 @@ class Control(ServiceInterface):
         self.world = world
 
     @dbus_method()
-    def AddDevice(self, model: DBusStr, address: DBusStr, name: DBusStr):
-        self.world.add_device(model, address, name)
+    def AddDevice(self, model: DBusStr, address: DBusStr, name: DBusStr, script: DBusStr):
+        self.world.add_device(model, address, name, script)
 
     @dbus_method()
     def Forget(self, address: DBusStr):

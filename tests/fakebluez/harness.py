@@ -80,9 +80,11 @@ class DeviceSpec:
     model: str
     address: str
     name: str
+    script: str = ""  # a sensor.simulator built-in script to stream instead of synthetic bends
 
     def arg(self) -> str:
-        return f"{self.model},{self.address},{self.name}"
+        tail = f",{self.script}" if self.script else ""
+        return f"{self.model},{self.address},{self.name}{tail}"
 
 
 class FakeBlueZ:
@@ -167,7 +169,7 @@ class FakeControl:
         return reply.body[0] if reply.body else None
 
     async def add_device(self, spec: DeviceSpec) -> None:
-        await self._call("AddDevice", "sss", [spec.model, spec.address, spec.name])
+        await self._call("AddDevice", "ssss", [spec.model, spec.address, spec.name, spec.script])
 
     async def forget(self, address: str) -> None:
         await self._call("Forget", "s", [address])

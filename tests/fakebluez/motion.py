@@ -44,3 +44,37 @@ def imu_at(t_s: FloatArray) -> tuple[FloatArray, FloatArray]:
     )
     gyro = np.stack([omega_dps, np.zeros_like(t_s), np.zeros_like(t_s)], axis=1)
     return acc, gyro
+
+
+class Motion:
+    """What an emulator streams: ``imu_at(t_s)`` for any times, in the sensor frame."""
+
+    def imu_at(self, t_s: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return imu_at(t_s)
+
+
+class ScriptMotion(Motion):
+    """A simulator script (``sensor.simulator``) as the wearer: its ideal sensor signals
+    (no noise, default mounting) at any time; after the script ends, its last pose."""
+
+    def __init__(self, script_name: str, seed: int = 1) -> None:
+        from sensor.simulator import SimulationSettings, builtin_script
+        from sensor.simulator.session import build_motion
+
+        builder = build_motion(builtin_script(script_name), seed)
+        self.timeline = builder.timeline
+        self.duration_s = builder.now_s
+        self.matrix = SimulationSettings().mounting.matrix
+
+    def imu_at(self, t_s: FloatArray) -> tuple[FloatArray, FloatArray]:
+        from sensor.simulator.kinematics import body_motion
+
+        body = body_motion(self.timeline, np.minimum(t_s, self.duration_s))
+        return (
+            np.asarray(body.specific_force_body_mps2 @ self.matrix.T),
+            np.asarray(body.rate_body_dps @ self.matrix.T),
+        )
+
+
+def motion_for(script: str | None) -> Motion:
+    return ScriptMotion(script) if script else Motion()

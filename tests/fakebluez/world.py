@@ -24,6 +24,7 @@ from dbus_fast.aio import MessageBus
 from fakebluez.bluez_objects import Adapter, Device, GattCharacteristic, GattService
 from fakebluez.emulators import make_emulator
 from fakebluez.emulators.base import Emulator, Notification
+from fakebluez.motion import motion_for
 
 ADAPTER_PATH = "/org/bluez/hci0"
 TICK_S = 0.01
@@ -72,11 +73,13 @@ class World:
         self.bus.export(self.adapter_path, self.adapter)
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
-    def add_device(self, model: str, address: str, name: str) -> None:
+    def add_device(self, model: str, address: str, name: str, script: str = "") -> None:
+        """A device in range; ``script``: a simulator script it streams (default: synthetic)."""
         address = address.upper()
         if address in self.devices:
             raise DBusError("org.bluez.Error.AlreadyExists", address)
-        self.devices[address] = SimDevice(make_emulator(model, address, name), device_path(address))
+        emulator = make_emulator(model, address, name, motion_for(script or None))
+        self.devices[address] = SimDevice(emulator, device_path(address))
 
     def _dev(self, address: str) -> SimDevice:
         try:
@@ -152,6 +155,8 @@ class World:
             await asyncio.sleep(0.2)
             raise DBusError("org.bluez.Error.Failed", "le-connection-abort-by-local")
         await asyncio.sleep(0.02)
+        if dev.connected or dev.iface is None:
+            return  # another client's Connect won the race (or BlueZ forgot the device)
         iface = dev.iface
         iface.connected = True
         iface.emit_properties_changed({"Connected": True})

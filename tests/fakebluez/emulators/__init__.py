@@ -11,8 +11,9 @@ from fakebluez.emulators.microbit import MicrobitEmulator
 from fakebluez.emulators.polar import PolarH10Emulator, PolarVerityEmulator
 from fakebluez.emulators.thingy52 import Thingy52Emulator
 from fakebluez.emulators.witmotion import WitMotionEmulator
+from fakebluez.motion import Motion
 
-EMULATORS: dict[str, Callable[[str, str], Emulator]] = {
+EMULATORS: dict[str, Callable[[str, str, Motion | None], Emulator]] = {
     "witmotion": WitMotionEmulator,
     "microbit": MicrobitEmulator,
     "thingy52": Thingy52Emulator,
@@ -24,9 +25,9 @@ EMULATORS: dict[str, Callable[[str, str], Emulator]] = {
 }
 
 
-def make_emulator(model: str, address: str, name: str) -> Emulator:
+def make_emulator(model: str, address: str, name: str, motion: Motion | None = None) -> Emulator:
     try:
         factory = EMULATORS[model]
     except KeyError:
         raise ValueError(f"no emulator for {model!r} (have {sorted(EMULATORS)})") from None
-    return factory(address, name)
+    return factory(address, name, motion)

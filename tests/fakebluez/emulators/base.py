@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fakebluez.motion import FloatArray, imu_at
+from fakebluez.motion import FloatArray, Motion
 
 Notification = tuple[str, bytes]
 """(characteristic UUID, payload) to send as a notification."""
@@ -53,9 +53,10 @@ class Emulator(ABC):
     mtu: int = 23  # ATT MTU the device negotiates (BlueZ reports it on each characteristic)
     battery_pct: int = 80
 
-    def __init__(self, address: str, name: str) -> None:
+    def __init__(self, address: str, name: str, motion: Motion | None = None) -> None:
         self.address = address
         self.name = name
+        self.motion = motion or Motion()
         self.rate_hz = self.default_rate_hz
         self.enabled: set[str] = set()  # characteristics with notifications on
         self.samples_sent = 0
@@ -122,7 +123,7 @@ class Emulator(ABC):
         self._motion_t_s += n / self.rate_hz
         self._run_sent += n
         self.samples_sent += n
-        acc, gyro = imu_at(t)
+        acc, gyro = self.motion.imu_at(t)
         return self.encode(acc, gyro, t)
 
     @abstractmethod

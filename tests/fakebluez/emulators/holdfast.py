@@ -9,7 +9,7 @@ from fakebluez.emulators.base import (
     ServiceSpec,
     battery_service,
 )
-from fakebluez.motion import FloatArray
+from fakebluez.motion import FloatArray, Motion
 from firmware_protocol import holdfast_stream as hs
 from firmware_protocol.errors import MalformedError
 
@@ -21,8 +21,8 @@ class HoldfastEmulator(Emulator):
     mtu = 247  # an ESP32 / nRF52 board negotiates a large MTU
     battery_pct = 91
 
-    def __init__(self, address: str, name: str) -> None:
-        super().__init__(address, name)
+    def __init__(self, address: str, name: str, motion: Motion | None = None) -> None:
+        super().__init__(address, name, motion)
         self.started = False
         self.sequence = 0
         self.acc_range_g = 8

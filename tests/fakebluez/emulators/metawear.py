@@ -9,7 +9,7 @@ from fakebluez.emulators.base import (
     ServiceSpec,
     battery_service,
 )
-from fakebluez.motion import FloatArray
+from fakebluez.motion import FloatArray, Motion
 from firmware_protocol import metawear as mw
 
 BATTERY_MV = 4012
@@ -24,8 +24,8 @@ class MetaWearEmulator(Emulator):
     samples_per_notification = mw.PACKED_SAMPLES
     battery_pct = 57
 
-    def __init__(self, address: str, name: str) -> None:
-        super().__init__(address, name)
+    def __init__(self, address: str, name: str, motion: Motion | None = None) -> None:
+        super().__init__(address, name, motion)
         self.model = f"metawear-{self.chip.name}"
         self._reset_modules()
         self._odr_rates = {code: rate for rate, code in mw.ODR_CODES.items()}

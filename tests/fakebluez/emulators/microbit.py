@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fakebluez.emulators.base import CharSpec, Emulator, Notification, ServiceSpec
-from fakebluez.motion import FloatArray
+from fakebluez.motion import FloatArray, Motion
 from firmware_protocol import microbit as mb
 
 
@@ -11,8 +11,8 @@ class MicrobitEmulator(Emulator):
     model = mb.MODEL
     default_rate_hz = mb.DEFAULT_RATE_HZ
 
-    def __init__(self, address: str, name: str) -> None:
-        super().__init__(address, name)
+    def __init__(self, address: str, name: str, motion: Motion | None = None) -> None:
+        super().__init__(address, name, motion)
         self.period_ms = mb.DEFAULT_PERIOD_MS
 
     def services(self) -> tuple[ServiceSpec, ...]:

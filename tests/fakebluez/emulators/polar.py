@@ -9,7 +9,7 @@ from fakebluez.emulators.base import (
     ServiceSpec,
     battery_service,
 )
-from fakebluez.motion import FloatArray
+from fakebluez.motion import FloatArray, Motion
 from firmware_protocol import polar_pmd as pmd
 from firmware_protocol import polar_pmd_control as cp
 from firmware_protocol.errors import DecodeError
@@ -26,8 +26,8 @@ class PolarH10Emulator(Emulator):
     mtu = 232
     battery_pct = 88
 
-    def __init__(self, address: str, name: str) -> None:
-        super().__init__(address, name)
+    def __init__(self, address: str, name: str, motion: Motion | None = None) -> None:
+        super().__init__(address, name, motion)
         self.acc_started = False
         self._clock0_ns = pmd.unix_to_device_ns(DEVICE_CLOCK_START_UNIX_S)
 

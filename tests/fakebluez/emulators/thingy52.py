@@ -9,7 +9,7 @@ from fakebluez.emulators.base import (
     ServiceSpec,
     battery_service,
 )
-from fakebluez.motion import FloatArray
+from fakebluez.motion import FloatArray, Motion
 from firmware_protocol import thingy52 as th
 from firmware_protocol.errors import MalformedError
 
@@ -21,8 +21,8 @@ class Thingy52Emulator(Emulator):
     default_rate_hz = DEFAULT_FIRMWARE_RATE_HZ
     battery_pct = 64
 
-    def __init__(self, address: str, name: str) -> None:
-        super().__init__(address, name)
+    def __init__(self, address: str, name: str, motion: Motion | None = None) -> None:
+        super().__init__(address, name, motion)
         self.config = th.MotionConfig(motion_freq_hz=round(DEFAULT_FIRMWARE_RATE_HZ))
 
     def services(self) -> tuple[ServiceSpec, ...]:

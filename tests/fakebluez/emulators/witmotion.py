@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fakebluez.emulators.base import CharSpec, Emulator, Notification, ServiceSpec
-from fakebluez.motion import FloatArray
+from fakebluez.motion import FloatArray, Motion
 from firmware_protocol import witmotion as wm
 
 BATTERY_CENTIVOLTS = 390  # 3.90 V: 75 % in the vendor table
@@ -13,8 +13,8 @@ class WitMotionEmulator(Emulator):
     model = wm.MODEL
     default_rate_hz = wm.DEFAULT_RATE_HZ
 
-    def __init__(self, address: str, name: str) -> None:
-        super().__init__(address, name)
+    def __init__(self, address: str, name: str, motion: Motion | None = None) -> None:
+        super().__init__(address, name, motion)
         self.unlocked = False
         self._rates_by_code = {code: rate for rate, code in wm.RATE_CODES.items()}
 

@@ -1,0 +1,64 @@
+"""More BLE source behaviour: auto selection, late sensors, simulator data in the stream."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fakebluez.harness import DeviceSpec, FakeControl
+from fakebluez.motion import ScriptMotion
+
+from firmware_protocol import holdfast_stream
+from sensor.ble import AUTO, BleSettings, BleSource
+
+from .collect import Collector
+from .conftest import StartFake
+
+pytestmark = pytest.mark.dbus
+
+SETTINGS = BleSettings(scan_timeout_s=5.0, reconnect_initial_s=0.1, first_connect_timeout_s=20.0)
+
+
+async def test_two_auto_sources_take_two_different_sensors(start_fake: StartFake) -> None:
+    devices = [
+        DeviceSpec("witmotion", "C0:FF:EE:00:04:01", "WT901BLE68"),
+        DeviceSpec("thingy52", "C0:FF:EE:00:04:02", "Thingy"),
+    ]
+    start_fake(devices)
+    sources = [BleSource(AUTO, sensor_id=f"s{i}", settings=SETTINGS) for i in range(2)]
+    runs = [Collector(s) for s in sources]
+    try:
+        for run in runs:
+            await run.wait_for(lambda c: c.samples() >= 10)
+    finally:
+        for run in runs:
+            await run.stop()
+    assert {s.address for s in sources} == {d.address for d in devices}
+
+
+async def test_a_sensor_switched_on_later_is_found(
+    start_fake: StartFake, control: FakeControl
+) -> None:
+    start_fake([])
+    run = Collector(BleSource(AUTO, settings=SETTINGS))
+    try:
+        await control.add_device(DeviceSpec("microbit", "C0:FF:EE:00:04:03", "BBC micro:bit"))
+        await run.wait_for(lambda c: c.samples() >= 10)
+    finally:
+        await run.stop()
+    assert run.kinds()[0] == "connected"
+
+
+async def test_simulator_script_streams_through_the_ble_layer(start_fake: StartFake) -> None:
+    device = DeviceSpec(holdfast_stream.MODEL, "C0:FF:EE:00:04:04", "holdfast-esp32", "demo")
+    start_fake([device])
+    run = Collector(BleSource(device.address, settings=SETTINGS))
+    try:
+        await run.wait_for(lambda c: c.samples() >= 60)
+    finally:
+        await run.stop()
+    # The device clock is the script's clock: each sample is the simulator's reading then.
+    t_dev = np.concatenate([b.t_device_s for b in run.batches if b.t_device_s is not None])
+    acc, gyro = ScriptMotion("demo").imu_at(t_dev)
+    np.testing.assert_allclose(run.acc(), acc, atol=8 * 9.80665 / 32768)
+    got_gyro = np.concatenate([b.gyro_dps for b in run.batches if b.gyro_dps is not None])
+    np.testing.assert_allclose(got_gyro, gyro, atol=2000 / 32768)
