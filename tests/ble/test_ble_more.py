@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 from fakebluez.harness import DeviceSpec, FakeControl
 from fakebluez.motion import ScriptMotion
 
 from firmware_protocol import holdfast_stream
+from firmware_protocol.samples import SampleBatch
 from sensor.ble import AUTO, BleSettings, BleSource
+from sensor.source import LinkStatus
 
 from .collect import Collector
 from .conftest import StartFake
@@ -62,3 +66,38 @@ async def test_simulator_script_streams_through_the_ble_layer(start_fake: StartF
     np.testing.assert_allclose(run.acc(), acc, atol=8 * 9.80665 / 32768)
     got_gyro = np.concatenate([b.gyro_dps for b in run.batches if b.gyro_dps is not None])
     np.testing.assert_allclose(got_gyro, gyro, atol=2000 / 32768)
+
+
+async def test_battery_is_read_periodically(start_fake: StartFake) -> None:
+    device = DeviceSpec("thingy52", "C0:FF:EE:00:04:05", "Thingy")
+    start_fake([device])
+    settings = BleSettings(scan_timeout_s=5.0, battery_interval_s=0.3)
+    run = Collector(BleSource(device.address, settings=settings))
+    try:
+        await run.wait_for(lambda c: sum(s.kind == "battery" for s in c.statuses) >= 3)
+    finally:
+        await run.stop()
+    assert {s.battery_pct for s in run.statuses if s.kind == "battery"} == {64}
+
+
+async def test_a_consumer_that_falls_behind_gets_drops_counted_and_a_gap(
+    start_fake: StartFake,
+) -> None:
+    device = DeviceSpec("witmotion", "C0:FF:EE:00:04:06", "WT901BLE68")
+    start_fake([device])
+    settings = BleSettings(rate_hz=100.0, scan_timeout_s=5.0, queue_max_packets=10)
+    source = BleSource(device.address, settings=settings)
+    items = []
+    async with asyncio.timeout(20):
+        async for item in source:
+            items.append(item)
+            if isinstance(item, SampleBatch):
+                await asyncio.sleep(0.3)  # a slow consumer: ~30 notifications arrive meanwhile
+            if source.dropped_packets > 0 and isinstance(item, SampleBatch) and item.gap_before:
+                break
+    await source.close()
+    drops = [i for i in items if isinstance(i, LinkStatus) and i.kind == "decode_errors"]
+    assert drops
+    assert "dropped" in drops[0].detail
+    batches = [i for i in items if isinstance(i, SampleBatch)]
+    assert all(len(b) <= 10 for b in batches)  # never more than the queue holds
