@@ -167,7 +167,11 @@ class PolarPmdDecoder:
         if payload[:1] == bytes([RESPONSE]):
             return self._control(payload)
         if payload[:1] == bytes([FEATURES]) and len(payload) < HEADER_LEN:
-            return nothing(False, 0, (("features", decode_features(payload)),))
+            try:
+                features = decode_features(payload)
+            except (IncompleteError, MalformedError):
+                return nothing(False, 1)  # a notification is a whole message: count, go on
+            return nothing(False, 0, (("features", features),))
         if payload[:1] == bytes([UNSOLICITED_STOP]) and len(payload) < HEADER_LEN:
             return nothing(False, 0, (("stream_stopped", tuple(payload[1:])),))
         try:

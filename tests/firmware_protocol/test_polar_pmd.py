@@ -226,3 +226,12 @@ def test_device_epoch_and_profiles() -> None:
     assert polar_pmd.PROFILE_H10.matches_name("Polar H10 1A2B3C4D")
     assert polar_pmd.PROFILE_VERITY.matches_name("Polar Sense B1A2C3D4")
     assert cp.encode_features({cp.MEAS_ACC, cp.MEAS_ECG}) == bytes.fromhex("0F 05 00")
+
+
+def test_a_cut_feature_read_is_counted_not_raised() -> None:
+    # Found by the registry fuzz test: a lone 0x0F byte used to escape as IncompleteError.
+    from firmware_protocol.polar_pmd import PolarPmdDecoder
+
+    result = PolarPmdDecoder().feed(b"\x0f")
+    assert result.malformed == 1
+    assert len(result.samples) == 0
