@@ -99,17 +99,10 @@ class SensorRuntime:
         self.pipeline.calibrate_now()
 
     def set_exercise(self, name: str | None) -> None:
-        # The detectors add these to Pipeline; until then a clear refusal, not a crash.
-        method = getattr(self.pipeline, "set_exercise", None)
-        if method is None:
-            raise ConfigError("exercise", "this pipeline has no exercise detectors yet")
-        method(name)
+        self.pipeline.set_exercise(name)
 
     def set_hold_target(self, seconds: float) -> None:
-        method = getattr(self.pipeline, "set_hold_target", None)
-        if method is None:
-            raise ConfigError("hold_target", "this pipeline has no hold detector yet")
-        method(seconds)
+        self.pipeline.set_hold_target(seconds)
 
     def start_recording(self) -> Path:
         """Start writing this sensor's events (jsonl, like ``holdfast replay``)."""

@@ -1,7 +1,7 @@
 """``holdfast schema``: the JSON Schemas of everything holdfast publishes over MQTT.
 
 ``docs/schema/`` holds the output of ``holdfast schema --out docs/schema`` (a test checks it is
-current). The event schema is also published, retained, on ``<prefix>/schema/event``.
+current). The event schema is also published, retained, on ``<prefix>/schema/events``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,12 @@ def schemas() -> dict[str, dict[str, Any]]:
         "state.schema.json": SensorState.model_json_schema(mode="serialization"),
         "reply.schema.json": CommandReply.model_json_schema(mode="serialization"),
     }
-    for name, model in (("calibrate", CalibrateCommand), ("exercise", ExerciseCommand),
-                        ("hold_target", HoldTargetCommand), ("recording", RecordingCommand)):
+    for name, model in (
+        ("calibrate", CalibrateCommand),
+        ("exercise", ExerciseCommand),
+        ("hold_target", HoldTargetCommand),
+        ("recording", RecordingCommand),
+    ):
         out[f"cmd-{name}.schema.json"] = TypeAdapter(model).json_schema(mode="validation")
     return out
 
@@ -44,7 +48,8 @@ def render(schema: dict[str, Any]) -> str:
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
-        "schema", help="print or write the JSON Schemas of the MQTT messages",
+        "schema",
+        help="print or write the JSON Schemas of the MQTT messages",
         description="Print the JSON Schema of the event models, or write every schema "
         "(events, state, command payloads, command replies) into a directory.",
     )

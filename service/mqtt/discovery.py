@@ -26,13 +26,19 @@ announces ``online`` on its birth topic.
 from __future__ import annotations
 
 import json
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, get_args
 
 from dsp.events import Posture
 from service.mqtt.journal import OutMessage
 from service.mqtt.topics import OFFLINE, ONLINE, Topics, topic_safe
 
-ORIGIN = {"name": "holdfast", "support_url": "https://github.com/holdfast/holdfast"}
+
+def _origin() -> dict[str, str]:
+    try:
+        return {"name": "holdfast", "sw_version": version("holdfast")}
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return {"name": "holdfast"}
 
 
 def _device(sensor: str) -> dict[str, Any]:
@@ -51,9 +57,8 @@ def _entity(
     return {
         "name": name,
         "unique_id": f"holdfast_{safe}_{object_id}",
-        "default_entity_id": f"holdfast_{safe}_{object_id}",
         "device": _device(sensor),
-        "origin": ORIGIN,
+        "origin": _origin(),
         "availability": [
             {
                 "topic": topics.service_status,

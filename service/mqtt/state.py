@@ -82,11 +82,12 @@ def fold(state: SensorState, event: Event) -> SensorState:
         case CalibratedEvent():
             changes["calibrated"] = event.stage == "complete"
         case HoldStartedEvent():
+            t_start = event.t_start if event.t_start is not None else event.t
             changes["hold"] = HoldState(
                 exercise=event.exercise,
                 side=event.side,
-                t_start=event.t,
-                elapsed_s=0.0,
+                t_start=t_start,
+                elapsed_s=round(event.t - t_start, 3),
                 target_s=event.target_s,
             )
         case HoldTickEvent():

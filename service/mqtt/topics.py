@@ -39,8 +39,11 @@ class Topics:
 
     @property
     def schema(self) -> str:
-        """Retained JSON Schema of the event models."""
-        return f"{self.prefix}/schema/event"
+        """Retained JSON Schema of the event models.
+
+        Deliberately not ``.../event``: ``<prefix>/+/event/#`` must match events only.
+        """
+        return f"{self.prefix}/schema/events"
 
     @property
     def command_filter(self) -> str:

@@ -65,6 +65,7 @@ class Mosquitto:
             "log_type warning",
             "log_type notice",
             "log_type information",
+            "log_type subscribe",
             "max_queued_messages 100000",
             "max_inflight_messages 0",
             f"listener {self.port} 127.0.0.1",

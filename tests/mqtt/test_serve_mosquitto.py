@@ -206,9 +206,9 @@ async def test_schema_is_published_retained(
         settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(bends_recording, speed=100.0)]
     )
     await app.run()
-    sub = Subscriber(mosquitto.port, ["holdfast/schema/event"], clean_session=True)
+    sub = Subscriber(mosquitto.port, ["holdfast/schema/events"], clean_session=True)
     task = start(sub)
-    await sub.wait_for(lambda: "holdfast/schema/event" in sub.by_topic)
+    await sub.wait_for(lambda: "holdfast/schema/events" in sub.by_topic)
     task.cancel()
-    schema = json.loads(sub.by_topic["holdfast/schema/event"][0])
+    schema = json.loads(sub.by_topic["holdfast/schema/events"][0])
     assert {"flexion", "hold_ended", "rep"} <= set(schema["discriminator"]["mapping"])
