@@ -108,6 +108,8 @@ class ExcursionTracker:
         self._pre_u: FloatArray = np.empty((0, 3))
         self._steady_buf: FloatArray = np.empty((0, 3))
         self._steady_prev = False
+        self._hist_u: FloatArray = np.empty((0, 3))
+        self._hist_steady: np.ndarray = np.zeros(0, dtype=bool)
         self._last_t = None
 
     def _clear_excursion(self) -> None:
@@ -181,13 +183,20 @@ class ExcursionTracker:
         self._steady_prev = bool(steady[-1])
         changes = np.flatnonzero(np.diff(np.concatenate([[self.code], codes])))
         bounds = [0, *[int(c) for c in changes], n]
+        hist_u = np.concatenate([self._hist_u, u])
+        hist_steady = np.concatenate([self._hist_steady, steady])
+        past = self._hist_u.shape[0]
         for lo, hi in itertools.pairwise(bounds):
             if hi <= lo:
                 continue
             if int(codes[lo]) != self.code:
                 out += self._posture_change(lo, int(codes[lo]))
+                self._look_back(hist_u[: past + lo + 1], hist_steady[: past + lo + 1])
             if self.code != UNKNOWN_CODE:
                 self._segment(lo, hi, t, u, steady, onset, rule, out)
+        keep_hist = max(2, round(self.reps.look_back_s / (self._dt_s or 0.02)))
+        self._hist_u = hist_u[-keep_hist:]
+        self._hist_steady = hist_steady[-keep_hist:]
         keep = self._pre_len()
         self._pre_t = np.concatenate([self._pre_t, t])[-keep:]
         self._pre_u = np.concatenate([self._pre_u, u])[-keep:]
@@ -221,6 +230,20 @@ class ExcursionTracker:
         self.rest_elev_deg = 0.0
         self.mode = IDLE if code in SIDE_CODES else NOREF
         return out
+
+    def _look_back(self, u: FloatArray, steady: np.ndarray) -> None:
+        """A posture is decided after it has lasted a while (and face-down only once still),
+        so the person may already be in their first rep: the rest is the first steady
+        orientation since they arrived in this posture (after the last sample more than
+        ``arrive_deg`` away from the current orientation)."""
+        if self.code in SIDE_CODES or self.code == UNKNOWN_CODE or u.shape[0] == 0:
+            return
+        away = np.flatnonzero(angle_from_deg(u, u[-1]) > self.reps.arrive_deg)
+        first = int(away[-1]) + 1 if away.size else 0
+        rest = np.flatnonzero(steady[first:])
+        if rest.size:
+            self._capture(u[first + int(rest[0])])
+            self.mode = IDLE
 
     def _segment(
         self,

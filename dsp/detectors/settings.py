@@ -97,6 +97,12 @@ class RepSettings(BaseModel):
     steady_deg: float = Field(
         default=1.0, gt=0, description="orientation change within settle_s that is steady"
     )
+    look_back_s: float = Field(
+        default=8.0, gt=0, description="history searched for the rest at a posture change"
+    )
+    arrive_deg: float = Field(
+        default=30.0, gt=0, description="farther than this from now: not yet in the posture"
+    )
     max_excursion_s: float = Field(default=20.0, gt=0, description="longer is not a rep")
     preroll_s: float = Field(default=1.0, gt=0, description="samples kept before a start")
     bridge_min_deg: float = Field(

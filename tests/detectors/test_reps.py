@@ -1,0 +1,69 @@
+"""Rep counting on synthetic sessions: counts, sets, partial reps, naming, context."""
+
+from __future__ import annotations
+
+from detector_helpers import bridges, lie_down, of_type, run, session
+
+from dsp.events import HoldEndedEvent, HoldStartedEvent, RepEvent, SetEndedEvent
+
+
+def test_n_bridges_are_n_reps_and_one_set() -> None:
+    keys = lie_down(0.0) + bridges(7.0, [25.0, 22.0, 27.0, 24.0, 26.0])
+    events = run([session(keys)])
+    reps = [e for e in of_type(events, RepEvent) if isinstance(e, RepEvent)]
+    sets = [e for e in of_type(events, SetEndedEvent) if isinstance(e, SetEndedEvent)]
+    assert [r.index for r in reps] == [1, 2, 3, 4, 5]
+    assert {r.exercise for r in reps} == {"bridge"}
+    assert not any(r.flagged for r in reps)
+    assert len(sets) == 1
+    assert sets[0].count == 5
+    assert sets[0].exercise == "bridge"
+    for rep in reps:
+        assert 18.0 < rep.rom_deg < 30.0
+        assert 1.0 < rep.top_hold_s < 3.0  # 2 s held at the top
+        assert rep.t_start < rep.t
+
+
+def test_a_partial_rep_is_not_counted() -> None:
+    keys = lie_down(0.0) + bridges(7.0, [25.0, 24.0, 8.0, 26.0])
+    reps = of_type(run([session(keys)]), RepEvent)
+    assert len(reps) == 3
+
+
+def test_set_ends_after_a_pause_and_a_new_set_starts() -> None:
+    first = bridges(7.0, [25.0, 25.0])
+    t_after = first[-1].t_s
+    pause = [first[-1].__class__(t_after + 15.0, -90.0, 0.0, 0.12)]
+    keys = lie_down(0.0) + first + pause + bridges(t_after + 15.0, [25.0, 25.0, 25.0])
+    events = run([session(keys)])
+    sets = [e for e in of_type(events, SetEndedEvent) if isinstance(e, SetEndedEvent)]
+    assert [s.count for s in sets] == [2, 3]
+    reps = [e for e in of_type(events, RepEvent) if isinstance(e, RepEvent)]
+    assert [r.index for r in reps] == [1, 2, 1, 2, 3]
+
+
+def test_lying_down_and_resting_give_no_rep() -> None:
+    events = run([session([*lie_down(0.0), lie_down(0.0)[-1].__class__(20.0, -90.0, 0, 0.12)])])
+    assert not of_type(events, RepEvent)
+    assert not of_type(events, HoldStartedEvent)
+
+
+def test_told_exercise_names_the_reps_and_times_prescribed_holds() -> None:
+    keys = lie_down(0.0) + bridges(7.0, [8.0, 8.0, 8.0], hold_s=3.0)
+    events = run([session(keys)], exercise="pelvic_tilt")
+    reps = of_type(events, RepEvent)
+    assert [r.exercise for r in reps if isinstance(r, RepEvent)] == ["pelvic_tilt"] * 3
+    ended = of_type(events, HoldEndedEvent)
+    assert len(ended) == 3
+    for hold in ended:
+        assert hold.exercise == "pelvic_tilt"
+        assert abs(hold.duration_s - 3.0) < 0.5
+
+
+def test_without_context_a_small_extension_is_a_pelvic_tilt_and_no_hold() -> None:
+    keys = lie_down(0.0) + bridges(7.0, [8.0, 8.0, 8.0], hold_s=3.0)
+    events = run([session(keys)])
+    assert {r.exercise for r in of_type(events, RepEvent) if isinstance(r, RepEvent)} == {
+        "pelvic_tilt"
+    }
+    assert not of_type(events, HoldStartedEvent)
