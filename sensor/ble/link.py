@@ -196,7 +196,8 @@ class Link:
         for command in profile.start_commands(self.rate_hz):
             await self._write(client, command)
         for uuid in profile.extra_read_uuids:
-            self._put_read(profile, uuid, bytes(await client.read_gatt_char(uuid)))
+            if uuid != profile.battery_uuid:  # read just below, not twice
+                self._put_read(profile, uuid, bytes(await client.read_gatt_char(uuid)))
         if profile.battery_uuid is not None:
             await self._read_battery(client)
 
