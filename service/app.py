@@ -145,7 +145,9 @@ class App:
         *,
         sinks: Sequence[EventSink] = (),
         flush_timeout_s: float = 10.0,
+        exercise: str | None = None,
     ) -> None:
+        """``exercise``: what the person does (``None``: recognised from the movement)."""
         if not specs:
             raise ConfigError("sources", "nothing to serve: give at least one source")
         ids = [s.source.sensor_id for s in specs]
@@ -166,6 +168,8 @@ class App:
         for spec in specs:
             sensor = spec.source.sensor_id
             pipeline = Pipeline(sensor, spec.session_id, settings.pipeline, spec.mounting)
+            if exercise is not None:
+                pipeline.set_exercise(exercise)
             self.runtimes[sensor] = SensorRuntime(
                 sensor, pipeline, settings.recordings_dir, SensorState(sensor=sensor)
             )

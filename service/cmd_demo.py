@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from firmware_protocol.errors import ConfigError
-from sensor.simulator.output import write_raw
 from sensor.simulator.script import builtin_script
-from sensor.simulator.session import SimulationSettings, simulate
-from service.app import App, SourceSpec
+from service.app import App
 from service.cmd_serve import add_settings_args, serve, settings_from_args, setup_logging
 from service.config import HoldfastSettings
+from service.sources import simulated
 from service.terminal_view import TerminalView
 
 DEFAULT_SPEED = 3.0
@@ -86,11 +85,8 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="holdfast-demo-") as tmp:
         workdir = Path(tmp)
         settings = _demo_settings(args, workdir)
-        script = builtin_script("demo")
-        sim = simulate(script, SimulationSettings(seed=args.seed))
-        recording = workdir / "demo.jsonl"
-        write_raw(sim, recording, "witmotion")
-        spec = SourceSpec.replay(recording, speed=args.speed)
+        spec = simulated("demo", workdir, speed=args.speed, seed=args.seed)
+        description = builtin_script("demo").description
         view = TerminalView(out)
 
         def announce(app: App) -> None:
@@ -104,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 where = f"broker {host}:{port}"
             prefix = settings.mqtt.topic_prefix
             out.write(
-                f"holdfast demo: {script.description}\n"
+                f"holdfast demo: {description}\n"
                 f"  {args.speed:g}x real time; publishing on {where}\n"
                 f"  watch it: mosquitto_sub -h {host} -p {port} -t '{prefix}/#' -v\n\n"
             )

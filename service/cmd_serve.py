@@ -8,13 +8,16 @@ import json
 import logging
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from firmware_protocol.errors import ConfigError
 from service.app import App, EventSink, SourceSpec
+from service.cmd_replay import add_exercise_arg, add_mounting_args, mounting_from_args
 from service.config import HoldfastSettings, default_config_file, load_settings
+from service.sources import ble_sensors, simulated
 
 # flag dest -> dotted setting; only flags the user gave become overrides (flags win).
 _FLAG_SETTINGS: dict[str, str] = {
@@ -134,7 +137,8 @@ def register(sub: Any) -> None:
         "embedded broker is started on localhost. Stops on SIGINT/SIGTERM or when every "
         "source has ended.",
     )
-    p.add_argument(
+    src = p.add_argument_group("sources (any mix, at least one)")
+    src.add_argument(
         "--replay",
         action="append",
         default=[],
@@ -142,7 +146,34 @@ def register(sub: Any) -> None:
         metavar="RECORDING",
         help="replay a recording in real time (repeat for several sensors)",
     )
-    p.add_argument("--speed", type=float, default=1.0, help="replay speed factor (1)")
+    src.add_argument(
+        "--simulate",
+        action="append",
+        default=[],
+        metavar="SCRIPT",
+        help="run the simulator on a session script: a built-in name (demo, bridge, ...) "
+        "or a TOML file",
+    )
+    src.add_argument(
+        "--sensor",
+        action="append",
+        default=[],
+        metavar="ADDRESS|auto",
+        help="a BLE sensor (repeat for several)",
+    )
+    src.add_argument(
+        "--sensor-id",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="sensor id of each --sensor, in order (default: back for a single sensor)",
+    )
+    src.add_argument("--model", help="BLE device model when the advertised name is unknown")
+    src.add_argument("--rate", type=float, metavar="HZ", help="BLE output rate (per model)")
+    src.add_argument("--speed", type=float, default=1.0, help="replay/simulation speed factor (1)")
+    src.add_argument("--seed", type=int, default=1, help="simulation seed (1)")
+    add_mounting_args(p)
+    add_exercise_arg(p)
     p.add_argument(
         "--duration",
         type=float,
@@ -153,22 +184,40 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def specs_from_args(args: argparse.Namespace) -> list[SourceSpec]:
+def specs_from_args(args: argparse.Namespace, workdir: Path) -> list[SourceSpec]:
+    """Every source the flags name; simulated sessions are rendered into ``workdir``."""
     if args.speed <= 0:
         raise ConfigError("--speed", "must be > 0")
+    mounting = mounting_from_args(args)
     specs = [SourceSpec.replay(path, speed=args.speed) for path in args.replay]
+    specs += [simulated(s, workdir, speed=args.speed, seed=args.seed) for s in args.simulate]
+    if mounting is not None:
+        specs = [SourceSpec(s.source, s.session_id, mounting) for s in specs]
+    specs += ble_sensors(
+        args.sensor, args.sensor_id, model=args.model, rate_hz=args.rate, mounting=mounting
+    )
     if not specs:
-        raise ConfigError("sources", "nothing to serve", "--replay RECORDING")
+        raise ConfigError(
+            "sources", "nothing to serve", "--replay RECORDING, --simulate SCRIPT, --sensor ADDRESS"
+        )
     return specs
 
 
 def run(args: argparse.Namespace) -> int:
     setup_logging(args.verbose)
     settings = settings_from_args(args)
-    specs = specs_from_args(args)
-    return asyncio.run(
-        serve(settings, specs, flush_timeout_s=args.flush_timeout, duration_s=args.duration)
-    )
+    exercise = None if args.exercise == "auto" else args.exercise
+    with tempfile.TemporaryDirectory(prefix="holdfast-serve-") as workdir:
+        specs = specs_from_args(args, Path(workdir))
+        return asyncio.run(
+            serve(
+                settings,
+                specs,
+                flush_timeout_s=args.flush_timeout,
+                duration_s=args.duration,
+                exercise=exercise,
+            )
+        )
 
 
 async def serve(
@@ -179,13 +228,14 @@ async def serve(
     flush_timeout_s: float = 10.0,
     duration_s: float | None = None,
     on_started: Callable[[App], None] | None = None,
+    exercise: str | None = None,
 ) -> int:
     """Run the app with SIGINT/SIGTERM as graceful stop; 0 when it ended cleanly.
 
     ``duration_s``: stop gracefully after this many seconds even if the sources go on.
     ``on_started``: called with the app before it runs (e.g. to print where it publishes).
     """
-    app = App(settings, specs, sinks=sinks, flush_timeout_s=flush_timeout_s)
+    app = App(settings, specs, sinks=sinks, flush_timeout_s=flush_timeout_s, exercise=exercise)
     if on_started is not None:
         on_started(app)
     loop = asyncio.get_running_loop()
