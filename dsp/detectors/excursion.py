@@ -416,6 +416,7 @@ class ExcursionTracker:
             pitch_deg=float(rot[1]),
             roll_deg=float(rot[2]),
             side_bend_deg=float(rot[0]),
+            flexion_deg=float(np.degrees(np.arctan2(-bu[k, 0], bu[k, 2]))),
             t_leave=leave,
             t_arrive=arrive,
             t_depart=depart,

@@ -56,6 +56,7 @@ class Shape:
     pitch_deg: float  # + forward flexion, - extension / head-down (at the peak)
     roll_deg: float  # about the long axis, + = right side up (at the peak)
     side_bend_deg: float  # about the forward axis (at the peak)
+    flexion_deg: float  # absolute trunk flexion from vertical at the peak (dsp.angles)
     t_leave: float  # left the rest position
     t_arrive: float  # reached the top
     t_depart: float  # left the top

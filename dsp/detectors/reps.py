@@ -4,7 +4,8 @@ An excursion comes from :class:`dsp.detectors.excursion.ExcursionTracker` with i
 peak angle from rest, pitch (+ forward flexion), roll about the long axis, and movement
 times. A rep needs a stable posture (the tracker starts over at every posture change, so
 lying down, getting up and rolling over never count) and at least ``min_rom_deg`` of range
-(``upright_min_rom_deg`` standing, and only forward: walking and sitting down stay below it).
+(``upright_min_rom_deg`` standing, and only forward, measured from vertical: walking,
+sitting down and standing up stay below it).
 
 Naming with no exercise given (``docs/detectors.md`` has the table and its limits):
 supine: forward = sit-up; mostly roll = dead bug; extension >= ``bridge_min_deg`` = bridge
@@ -68,6 +69,10 @@ class RepCounter:
         if code in (POSTURE_CODE["side_left"], POSTURE_CODE["side_right"]):
             return None
         if shape.peak_deg < (s.upright_min_rom_deg if upright else s.min_rom_deg):
+            return None
+        if upright and shape.flexion_deg < s.upright_min_rom_deg:
+            # Standing up from a chair leans ~25 deg forward of vertical but more than 30 deg
+            # from the sitting rest: a standing rep must be a real forward bend from vertical.
             return None
         if exercise is not None:
             return None if exercise in HOLD_ONLY else exercise
