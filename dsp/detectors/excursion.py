@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -77,6 +77,22 @@ class Returned:
 @dataclass(frozen=True, slots=True)
 class PostureChanged:
     index: int
+    restored: bool = False  # back in the posture left moments ago, mid-excursion (a flap)
+
+
+@dataclass(frozen=True, slots=True)
+class _Suspended:
+    """An excursion interrupted by a posture change, kept for ``flap_s`` in case the posture
+    comes back (a sit-up's top passes through "upright" for longer than the posture dwell)."""
+
+    code: int
+    ref: FloatArray | None
+    rest_elev_deg: float
+    buf_t: FloatArray
+    buf_u: FloatArray
+    peak: float
+    t0: float
+    t_change: float
 
 
 Happening = HoldStart | HoldEnd | Returned | PostureChanged
@@ -108,8 +124,10 @@ class ExcursionTracker:
         self._pre_u: FloatArray = np.empty((0, 3))
         self._steady_buf: FloatArray = np.empty((0, 3))
         self._steady_prev = False
+        self._hist_t: FloatArray = np.empty(0)
         self._hist_u: FloatArray = np.empty((0, 3))
         self._hist_steady: np.ndarray = np.zeros(0, dtype=bool)
+        self._suspended: _Suspended | None = None
         self._last_t = None
 
     def _clear_excursion(self) -> None:
@@ -183,18 +201,23 @@ class ExcursionTracker:
         self._steady_prev = bool(steady[-1])
         changes = np.flatnonzero(np.diff(np.concatenate([[self.code], codes])))
         bounds = [0, *[int(c) for c in changes], n]
+        hist_t = np.concatenate([self._hist_t, t])
         hist_u = np.concatenate([self._hist_u, u])
         hist_steady = np.concatenate([self._hist_steady, steady])
-        past = self._hist_u.shape[0]
+        past = self._hist_t.shape[0]
+        keep_hist = max(2, round(self.reps.look_back_s / (self._dt_s or 0.02)))
         for lo, hi in itertools.pairwise(bounds):
             if hi <= lo:
                 continue
             if int(codes[lo]) != self.code:
-                out += self._posture_change(lo, int(codes[lo]))
-                self._look_back(hist_u[: past + lo + 1], hist_steady[: past + lo + 1])
+                # The samples before ``lo`` (a fixed number, whatever the chunking).
+                end = past + lo
+                start = max(0, end - keep_hist)
+                history = (hist_t[start:end], hist_u[start:end], hist_steady[start:end])
+                out += self._posture_change(lo, int(codes[lo]), history, rule)
             if self.code != UNKNOWN_CODE:
                 self._segment(lo, hi, t, u, steady, onset, rule, out)
-        keep_hist = max(2, round(self.reps.look_back_s / (self._dt_s or 0.02)))
+        self._hist_t = hist_t[-keep_hist:]
         self._hist_u = hist_u[-keep_hist:]
         self._hist_steady = hist_steady[-keep_hist:]
         keep = self._pre_len()
@@ -219,31 +242,65 @@ class ExcursionTracker:
         dt = self._dt_s if self._dt_s else 0.02
         return max(2, round(self.reps.preroll_s / dt))
 
-    def _posture_change(self, lo: int, code: int) -> list[Happening]:
+    def _posture_change(
+        self,
+        lo: int,
+        code: int,
+        history: tuple[FloatArray, FloatArray, np.ndarray],
+        rule: HoldRule,
+    ) -> list[Happening]:
+        """Close what was open, then look back: a posture is decided only after it has lasted
+        a while (face-down only once still), so the person may be in their first rep already.
+        The samples since they arrived in the posture are analysed again in it, and what that
+        decides is decided now, at ``lo``. A quick return to the posture just left, in the
+        middle of an excursion, resumes that excursion instead."""
+        ht, hu, hs = history
         out: list[Happening] = []
         if self.holding:
             out.append(HoldEnd(lo, self._hold_up_t, "moved"))
-        out.append(PostureChanged(lo))
+        snapshot = None
+        if self.mode == EXCURSION and self._buf_t and ht.size:
+            snapshot = _Suspended(
+                self.code,
+                self.ref,
+                self.rest_elev_deg,
+                np.concatenate(self._buf_t),
+                np.concatenate(self._buf_u),
+                self._peak,
+                self._t0,
+                float(ht[-1]),
+            )
+        back = self._suspended
+        fresh = back is not None and ht.size and float(ht[-1]) - back.t_change <= self.reps.flap_s
+        if back is None or back.code != code or not fresh:
+            back = None
+        self._suspended = snapshot
+        out.append(PostureChanged(lo, restored=back is not None))
         self._clear_excursion()
         self.code = code
         self.ref = None
         self.rest_elev_deg = 0.0
         self.mode = IDLE if code in SIDE_CODES else NOREF
+        if code == UNKNOWN_CODE or ht.size == 0:
+            return out
+        found: list[Happening] = []
+        if back is not None:
+            self.ref, self.rest_elev_deg = back.ref, back.rest_elev_deg
+            self._buf_t, self._buf_u = [back.buf_t], [back.buf_u]
+            self._peak, self._t0 = back.peak, back.t0
+            self.mode = EXCURSION
+            first = int(np.searchsorted(ht, back.buf_t[-1], side="right"))
+        else:
+            away = np.flatnonzero(angle_from_deg(hu, hu[-1]) > self.reps.arrive_deg)
+            first = int(away[-1]) + 1 if away.size else 0
+        if first < ht.shape[0]:
+            saved = self._pre_t, self._pre_u
+            self._pre_t, self._pre_u = np.empty(0), np.empty((0, 3))
+            onset = hs & ~np.concatenate([[False], hs[:-1]])
+            self._segment(first, ht.shape[0], ht, hu, hs, onset, rule, found)
+            self._pre_t, self._pre_u = saved
+        out += [replace(h, index=lo) for h in found]
         return out
-
-    def _look_back(self, u: FloatArray, steady: np.ndarray) -> None:
-        """A posture is decided after it has lasted a while (and face-down only once still),
-        so the person may already be in their first rep: the rest is the first steady
-        orientation since they arrived in this posture (after the last sample more than
-        ``arrive_deg`` away from the current orientation)."""
-        if self.code in SIDE_CODES or self.code == UNKNOWN_CODE or u.shape[0] == 0:
-            return
-        away = np.flatnonzero(angle_from_deg(u, u[-1]) > self.reps.arrive_deg)
-        first = int(away[-1]) + 1 if away.size else 0
-        rest = np.flatnonzero(steady[first:])
-        if rest.size:
-            self._capture(u[first + int(rest[0])])
-            self.mode = IDLE
 
     def _segment(
         self,

@@ -15,8 +15,9 @@ trunk extension, mostly roll = straight-leg lift. Standing: forward flexion = to
 (deep) or forward bend. Anything else counts as ``unknown``. On a side nothing counts: the
 side plank is a hold.
 
-A set ends after ``set_gap_s`` without a rep, at a posture change, a gap, an exercise change
-or the end of the session. A rep under ``partial_fraction`` of the set's median range is a
+A set ends after ``set_gap_s`` without a rep, ``flap_s`` after a posture change (unless the
+posture comes back mid-excursion: a sit-up's top reads "upright"), at a gap, an exercise
+change or the end of the session. A rep under ``partial_fraction`` of the set's median range is a
 partial rep: not counted.
 """
 
@@ -61,6 +62,7 @@ class RepCounter:
         self.sensor = sensor
         self.current: _Set | None = None
         self.pending_close = False
+        self._close_at: float | None = None  # posture left: the set ends then unless it returns
 
     def name(self, shape: Shape, code: int, exercise: str | None) -> str | None:
         """The exercise an excursion was, or ``None`` when it is not a rep at all."""
@@ -114,8 +116,13 @@ class RepCounter:
             found += self._expire(t, i, d.index)
             i = d.index
             if isinstance(d, PostureChanged):
-                found += self._close(d.index, float(t[d.index]))
+                if d.restored:
+                    self._close_at = None
+                elif self.current is not None and self._close_at is None:
+                    self._close_at = float(t[d.index]) + self.settings.flap_s
             else:
+                if self._close_at is not None:
+                    found += self._close(d.index, float(t[d.index]))
                 found += self._rep(d, float(t[d.index]), exercise)
         found += self._expire(t, i, len(frame))
         return found
@@ -124,7 +131,10 @@ class RepCounter:
         st = self.current
         if st is None or hi <= lo:
             return []
-        late = np.flatnonzero(t[lo:hi] >= st.last_t + self.settings.set_gap_s)
+        due = st.last_t + self.settings.set_gap_s
+        if self._close_at is not None:
+            due = min(due, self._close_at)
+        late = np.flatnonzero(t[lo:hi] >= due)
         if not late.size:
             return []
         k = lo + int(late[0])
@@ -163,6 +173,7 @@ class RepCounter:
 
     def _close(self, index: int, t: float) -> Found:
         st = self.current
+        self._close_at = None
         if st is None:
             return []
         self.current = None

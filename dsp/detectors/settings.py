@@ -103,6 +103,11 @@ class RepSettings(BaseModel):
     arrive_deg: float = Field(
         default=30.0, gt=0, description="farther than this from now: not yet in the posture"
     )
+    flap_s: float = Field(
+        default=4.0,
+        gt=0,
+        description="a posture left and re-entered within this, mid-excursion, is one rep",
+    )
     max_excursion_s: float = Field(default=20.0, gt=0, description="longer is not a rep")
     preroll_s: float = Field(default=1.0, gt=0, description="samples kept before a start")
     bridge_min_deg: float = Field(
