@@ -10,8 +10,8 @@ lying on a side or face down: a forward curl there does not change the trunk's a
 gravity. A deep stoop held still can look like hands and knees for a moment (same orientation;
 only the height differs, and height from a cheap accelerometer is rough), so an episode that
 started upright carries on through a face-down posture and ends when the trunk comes back up;
-if that takes longer than ``max_episode_s`` the person was down on the floor, not bending, and
-nothing is reported.
+if it was face-down for longer than ``max_face_down_s`` the person was down on the floor (on
+hands and knees, lying on the belly), not bending, and nothing is reported.
 """
 
 from __future__ import annotations
@@ -38,8 +38,11 @@ class FlexionSettings(BaseModel):
     hysteresis_deg: float = Field(
         default=5.0, ge=0, description="the episode ends below threshold minus this"
     )
-    max_episode_s: float = Field(
-        default=30.0, gt=0, description="longer excursions are floor time, not a bend"
+    max_face_down_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="an episode that went through a face-down posture and lasted longer than "
+        "this was floor time, not a bend",
     )
 
 
@@ -65,6 +68,7 @@ class FlexionDetector:
         self._t_start = 0.0
         self._peak = -np.inf
         self._baseline = float("nan")
+        self._went_face_down = False
 
     def reset(self) -> None:
         """Forget an open episode (gap or recalibration): never invent one across a gap."""
@@ -89,18 +93,21 @@ class FlexionDetector:
                 self._t_start = float(t_s[i])
                 self._peak = -np.inf
                 self._baseline = float(baselines[i])
+                self._went_face_down = False
                 continue
             # Measured against the episode's own baseline, also through face-down postures.
             seg_base = baselines[i:]
             own = flexion_deg[i:] - self._baseline
             other_posture = ~np.isnan(seg_base) & (seg_base != self._baseline)
-            too_long = t_s[i:] - self._t_start > s.max_episode_s
+            went_face_down = self._went_face_down | (np.cumsum(np.isnan(seg_base)) > 0)
+            too_long = went_face_down & (t_s[i:] - self._t_start > s.max_face_down_s)
             stop = (own < s.threshold_deg - s.hysteresis_deg) | other_posture | too_long
             hits = np.flatnonzero(stop)
             j = i + int(hits[0]) if hits.size else n
             if j > i:
                 self._peak = max(self._peak, float(np.max(flexion_deg[i:j])))
             if j == n:
+                self._went_face_down = bool(went_face_down[-1])
                 break
             if not (other_posture[j - i] or too_long[j - i]):
                 episodes.append(

@@ -36,6 +36,12 @@ class PostureSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     dwell_s: float = Field(default=1.5, gt=0, description="a new posture must last this long")
+    sit_up_dwell_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="from lying on the back, upright must last this long: the top of a sit-up "
+        "is upright for a moment, getting up takes longer anyway",
+    )
     upright_max_tilt_deg: float = Field(
         default=50.0, gt=0, lt=90, description="trunk within this of vertical counts as upright"
     )
@@ -79,6 +85,7 @@ class PostureTracker:
     def __init__(self, settings: PostureSettings, rate_hz: float) -> None:
         self.settings = settings
         self._dwell_n = max(1, round(settings.dwell_s * rate_hz))
+        self._sit_up_dwell_n = max(1, round(settings.sit_up_dwell_s * rate_hz))
         self.posture: Posture = "unknown"
         self._cls = -1  # class of the current run
         self._run = 0  # samples in the current run
@@ -107,7 +114,12 @@ class PostureTracker:
             c = int(cls[lo])
             if c != self._cls:
                 self._cls, self._run, self._decided = c, 0, False
-            first = max(lo, lo + self._dwell_n - self._run - 1)
+            dwell = (
+                self._sit_up_dwell_n
+                if c == CLASS_UPRIGHT and self.posture == "supine"
+                else self._dwell_n
+            )
+            first = max(lo, lo + dwell - self._run - 1)
             self._run += hi - lo
             if c == CLASS_BETWEEN or first >= hi or (self._decided and c != CLASS_FACE_DOWN):
                 continue
