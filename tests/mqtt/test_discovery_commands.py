@@ -182,7 +182,7 @@ async def test_commands_are_answered_and_bad_ones_never_crash(
     task = start(replies)
     await replies.subscribed.wait()
     app = App(
-        settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(bends_recording, speed=3.0)]
+        settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(bends_recording, speed=6.0)]
     )
     serving = asyncio.create_task(app.run())
     # Commands act on a running session: wait for the first samples to be through.

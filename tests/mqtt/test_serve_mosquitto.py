@@ -80,7 +80,16 @@ async def test_no_event_lost_when_the_broker_restarts_three_times(
         await asyncio.sleep(0.6)  # events pile up in the outbox meanwhile
         mosquitto.start()
     await serving
-    await sub.wait_for(lambda: set(_ids(expected)) <= set(_ids(sub.events())))
+    assert len(app.outbox) == 0  # everything was acknowledged by the broker
+    try:
+        await sub.wait_for(lambda: set(_ids(expected)) <= set(_ids(sub.events())))
+    except TimeoutError:
+        missing = sorted(set(_ids(expected)) - set(_ids(sub.events())))
+        pytest.fail(
+            f"{len(missing)} events never arrived (first {missing[:5]}); subscriber "
+            f"connections {sub.connections}, task {task}; broker log:\n"
+            + mosquitto.log_text()[-3000:]
+        )
     task.cancel()
     assert app.publisher.connections >= 4
     received = sub.events()
