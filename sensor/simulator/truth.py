@@ -162,18 +162,28 @@ def _repeated_alerts(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _dedupe(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop lenient (not required) alerts whose window overlaps a required one."""
-    req = [a for a in alerts if a["required"]]
+    """Fold lenient (not required) alerts into the required ones they overlap.
+
+    A detector may fire as soon as the lenient reading holds (a 48 deg bend is "deeper than
+    45" for it), so a required alert's window opens at the earliest overlapping lenient one.
+    """
+    req = [dict(a) for a in alerts if a["required"]]
     keep = list(req)
-    keep.extend(
-        a
-        for a in alerts
-        if not a["required"]
-        and not any(
-            a["t_window"][0] <= r["t_window"][1] and r["t_window"][0] <= a["t_window"][1]
+    for a in alerts:
+        if a["required"]:
+            continue
+        hits = [
+            r
             for r in req
-        )
-    )
+            if a["t_window"][0] <= r["t_window"][1] and r["t_window"][0] <= a["t_window"][1]
+        ]
+        for r in hits:
+            r["t_window"] = [
+                min(r["t_window"][0], a["t_window"][0]),
+                max(r["t_window"][1], a["t_window"][1]),
+            ]
+        if not hits:
+            keep.append(a)
     return sorted(keep, key=lambda a: a["t"])
 
 
