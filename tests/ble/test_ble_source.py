@@ -26,7 +26,7 @@ FAST = BleSettings(
     scan_timeout_s=5.0,
     reconnect_initial_s=0.1,
     reconnect_max_s=1.0,
-    stall_timeout_s=1.0,
+    stall_timeout_s=2.0,  # the BlueZ-crash test waits this long; keep it above load hiccups
     first_connect_timeout_s=20.0,
 )
 # One WitMotion LSB of acceleration: the emulator's samples come back within it.

@@ -28,6 +28,8 @@ WIT = DeviceSpec("witmotion", "C0:FF:EE:00:03:01", "WT901BLE68")
 THINGY = DeviceSpec("thingy52", "C0:FF:EE:00:03:02", "Thingy")
 MICROBIT = DeviceSpec("microbit", "C0:FF:EE:00:03:03", "BBC micro:bit [zatig]")
 SPEAKER = DeviceSpec("witmotion", "C0:FF:EE:00:03:04", "JBL Flip 5")  # not a sensor name
+# A WitMotion worn during the simulator's forward-bend set (sensor.simulator).
+BENDER = DeviceSpec("witmotion", "C0:FF:EE:00:03:05", "WT901BLE68", "forward_bend")
 
 
 def test_scan_lists_supported_sensors_with_battery(start_fake: StartFake) -> None:
@@ -67,20 +69,20 @@ def test_scan_with_nothing_around_says_so(start_fake: StartFake) -> None:
 async def test_record_writes_what_arrived_and_replays_to_the_live_events(
     start_fake: StartFake, control: FakeControl, tmp_path: Path
 ) -> None:
-    start_fake([WIT])
+    start_fake([BENDER])
     out = tmp_path / "session.jsonl.gz"
     proc = await asyncio.create_subprocess_exec(
-        *HOLDFAST, "record", "--sensor", WIT.address, "-o", str(out), "--rate", "50",
-        "--duration", "4", "--format", "jsonl",
+        *HOLDFAST, "record", "--sensor", BENDER.address, "-o", str(out), "--rate", "50",
+        "--duration", "12", "--format", "jsonl",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stderr is not None
     async with asyncio.timeout(60):
-        while (await control.stats(WIT.address))["samples"] < 75:
+        while (await control.stats(BENDER.address))["samples"] < 75:
             assert proc.returncode is None, (await proc.stderr.read()).decode()
             await asyncio.sleep(0.1)
-        await control.drop_link(WIT.address)
+        await control.drop_link(BENDER.address)
         stdout, stderr = await proc.communicate()
     assert proc.returncode == 0, stderr.decode()
     live = [json.loads(line) for line in stdout.decode().splitlines()]
@@ -88,11 +90,11 @@ async def test_record_writes_what_arrived_and_replays_to_the_live_events(
     raw = RawRecording(out)
     assert raw.header.device == "witmotion"
     assert raw.header.nominal_rate_hz == 50.0
-    assert raw.header.sensor_address == WIT.address
+    assert raw.header.sensor_address == BENDER.address
     items = list(raw)
     markers = [i.marker for i in items if isinstance(i, Marker)]
     assert markers == ["connect", "disconnect", "connect"]  # stopping ends the file, no mark
-    stats = await control.stats(WIT.address)
+    stats = await control.stats(BENDER.address)
     frames = sum(1 for i in items if not isinstance(i, Marker) and i.payload[1] == 0x61)
     assert frames == stats["samples"]  # every sample the emulator sent is in the file
 
@@ -105,7 +107,9 @@ async def test_record_writes_what_arrived_and_replays_to_the_live_events(
     # yields a battery status ahead of samples that arrived before it in the same replay
     # batch, which renumbers the events that follow (reported to the lead).
     assert _in_time_order(replayed) == _in_time_order(live)
-    assert any(e["type"] == "sensor_status" for e in live)
+    types = [e["type"] for e in live]
+    assert "sensor_status" in types
+    assert "flexion" in types  # the chain saw the simulated bends through the BLE path
 
 
 def _in_time_order(events: list[dict[str, object]]) -> list[dict[str, object]]:
