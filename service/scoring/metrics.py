@@ -19,6 +19,7 @@ from dsp.events import (
     FlexionEvent,
     HoldEndedEvent,
     HoldStartedEvent,
+    PostureEvent,
     RepEvent,
 )
 from service.scoring.matching import match_intervals
@@ -47,6 +48,8 @@ class Score:
     angle_sq_dynamic: list[float] = field(default_factory=list)
     negative_s: float = 0.0
     negative_events: dict[str, int] = field(default_factory=dict)
+    posture_checked: dict[str, int] = field(default_factory=dict)  # truth posture -> samples
+    posture_right: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: Score) -> None:
         for ex, (n, e, w) in other.sets.items():
@@ -74,6 +77,10 @@ class Score:
         self.angle_sq_dynamic += other.angle_sq_dynamic
         for k, v in other.negative_events.items():
             self.negative_events[k] = self.negative_events.get(k, 0) + v
+        for k, v in other.posture_checked.items():
+            self.posture_checked[k] = self.posture_checked.get(k, 0) + v
+        for k, v in other.posture_right.items():
+            self.posture_right[k] = self.posture_right.get(k, 0) + v
 
 
 def score_events(events: Sequence[Event], truth: dict[str, Any], *, context: bool) -> Score:
@@ -86,6 +93,7 @@ def score_events(events: Sequence[Event], truth: dict[str, Any], *, context: boo
     _alerts(s, events, truth)
     _angles(s, events, truth)
     _negatives(s, events, truth)
+    _postures(s, events, truth)
     return s
 
 
@@ -184,3 +192,35 @@ def _negatives(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None
             a <= e.t <= b for a, b in spans
         ):
             s.negative_events[e.type] = s.negative_events.get(e.type, 0) + 1
+
+
+#: Posture is checked where the body rests in it: still, 1 s inside the segment, and for
+#: upright within 30 deg of vertical (a person bent over 90 deg is standing but not "upright").
+POSTURE_TRIM_S = 1.0
+UPRIGHT_MAX_TILT_DEG = 30.0
+
+
+def _postures(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
+    tr = truth.get("angles")
+    changes = [e for e in events if isinstance(e, PostureEvent)]
+    if not tr:
+        return
+    t = np.asarray(tr["t"], dtype=np.float64)
+    still = np.asarray(tr["still"], dtype=bool)
+    tilt = np.asarray(tr["tilt_deg"], dtype=np.float64)
+    change_t = np.asarray([e.t for e in changes])
+    labels = ["unknown", *[e.posture for e in changes]]
+    chain = np.asarray(labels)[np.searchsorted(change_t, t, side="right")]
+    for seg in truth.get("postures", []):
+        want = seg["posture"]
+        if want == "unknown":
+            continue
+        sel = (t >= seg["t_start"] + POSTURE_TRIM_S) & (t <= seg["t_end"] - POSTURE_TRIM_S) & still
+        if want == "upright":
+            sel &= tilt < UPRIGHT_MAX_TILT_DEG
+        for g in truth.get("gaps", []):
+            sel &= ~((t >= g["t_start"]) & (t <= g["t_end"] + 3.0))
+        n = int(sel.sum())
+        if n:
+            s.posture_checked[want] = s.posture_checked.get(want, 0) + n
+            s.posture_right[want] = s.posture_right.get(want, 0) + int((chain[sel] == want).sum())

@@ -43,6 +43,10 @@ def summary(s: Score) -> dict[str, Any]:
             "dynamic": float(np.sqrt(np.mean(s.angle_sq_dynamic))) if s.angle_sq_dynamic else None,
             "static_n": len(s.angle_sq_static), "dynamic_n": len(s.angle_sq_dynamic),
         },
+        "posture_accuracy": {
+            p: {"seconds": round(n / 10.0, 1), "accuracy": _rate(s.posture_right.get(p, 0), n)}
+            for p, n in sorted(s.posture_checked.items())
+        },
         "negative_activities": {"seconds": round(s.negative_s, 1),
                                 "false_events": dict(sorted(s.negative_events.items()))},
     }  # fmt: skip
@@ -73,6 +77,10 @@ def format_table(total: dict[str, Any], title: str = "holdfast score") -> str:
         f"angle RMSE       static {_f(an['static'], False)} deg (n={an['static_n']})"
         f"  dynamic {_f(an['dynamic'], False)} deg (n={an['dynamic_n']})",
     ]
+    postures = ", ".join(
+        f"{p} {_f(v['accuracy']).strip()}" for p, v in total["posture_accuracy"].items()
+    )
+    lines.append(f"posture (at rest) {postures or 'n/a'}")
     neg = total["negative_activities"]
     false = ", ".join(f"{k} {v}" for k, v in neg["false_events"].items()) or "none"
     lines.append(f"negative activities {neg['seconds']:.0f} s: false events {false}")

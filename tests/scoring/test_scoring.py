@@ -12,6 +12,7 @@ from dsp.events import (
     FlexionAlertEvent,
     FlexionEvent,
     HoldEndedEvent,
+    PostureEvent,
     RepEvent,
 )
 from sensor.simulator.output import write_simulation
@@ -147,3 +148,17 @@ def test_score_cli_runs_the_real_chain(tmp_path: Path, capsys: pytest.CaptureFix
     assert '"flexion_episodes"' in out
     assert main(["score", str(tmp_path / "a.jsonl.gz")]) == 0
     assert "angle RMSE" in capsys.readouterr().out
+
+
+def test_posture_accuracy_follows_the_chain_posture(truth: dict[str, Any]) -> None:
+    segs = [p for p in truth["postures"] if p["posture"] != "unknown"]
+    right: list[Event] = [
+        PostureEvent(t=p["t_start"], sensor="s", posture=p["posture"], previous="unknown")
+        for p in segs
+    ]
+    s = summary(score_events(right, truth, context=False))["posture_accuracy"]
+    assert {"upright", "supine", "side_left"} <= set(s)
+    assert all(v["accuracy"] == 1.0 for v in s.values())
+    wrong: list[Event] = [PostureEvent(t=0.0, sensor="s", posture="prone", previous="unknown")]
+    s = summary(score_events(wrong, truth, context=False))["posture_accuracy"]
+    assert all(v["accuracy"] == 0.0 for v in s.values())
