@@ -2,8 +2,8 @@
 
 Real sensors are biased: a cheap accelerometer reads 9.2-9.6 m/s^2 at rest and a gyro a few
 deg/s with no rotation (both seen in the SisFall recordings). So activity is measured against
-slow baselines, not against 1 g and zero: |specific force| minus its 5 s running mean, and the
-gyro minus its 5 s running mean. Three features, each smoothed by a first-order low-pass with
+slow baselines, not against 1 g and zero: |specific force| minus its 30 s running mean, and
+the gyro minus its 30 s running mean (started at the first sample, so a bias is known at once). Three features, each smoothed by a first-order low-pass with
 carried state: the *signed* acceleration deviation (a slow movement such as kneeling down is a
 sustained one-sided acceleration; noise averages out), its absolute value (vibration, walking),
 and the gyro deviation. Still = all three below their limits. Small tremor, as in a long side
@@ -35,7 +35,9 @@ class MotionSettings(BaseModel):
 
     smoothing_s: float = Field(default=0.4, gt=0, description="activity smoothing, seconds")
     baseline_s: float = Field(
-        default=5.0, gt=0, description="running-mean window of the rest baselines, seconds"
+        default=30.0, gt=0,
+        description="running-mean window of the rest baselines, seconds: long, so that a "
+        "one-way rotation (lying down: 90 deg) shifts the gyro baseline by only 3 deg/s",
     )
     still_acc_mps2: float = Field(
         default=0.12, gt=0, description="|smoothed acceleration deviation| below this is still"
