@@ -92,8 +92,10 @@ class Oscillation:
 
 
 def tremor(rng: np.random.Generator, t0: float, t1: float, a0: float, a1: float) -> Oscillation:
-    """Muscle tremor in a hold: ~0.1 deg / 0.1 mm per unit amplitude at 6-11 Hz."""
-    return _mix(rng, t0, t1, a0, a1, (6.0, 11.0), deg=0.08, m=1.5e-4, n=4)
+    """Muscle tremor in a hold, 6-11 Hz. Per unit amplitude ~0.02 deg (~1 deg/s) and ~0.05 mm
+    (~0.1 m/s^2): a fresh hold starts near 0.05 m/s^2 and a long, late one reaches a few tenths,
+    the range trunk tremor grows through with fatigue."""
+    return _mix(rng, t0, t1, a0, a1, (6.0, 11.0), deg=0.02, m=5e-5, n=4)
 
 
 def sway(rng: np.random.Generator, t0: float, t1: float, amplitude: float) -> Oscillation:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from firmware_protocol.samples import FloatArray
 from sensor.simulator.builder import Builder
@@ -195,7 +195,9 @@ def build_truth(
     motion = body_motion(b.timeline, t)
     ang = true_angles(motion.rot)
     defined = np.abs(ang.lateral_deg) < FLEXION_DEFINED_LATERAL_DEG
-    speed = np.linalg.norm(motion.rate_body_dps, axis=1)
+    # Average the rate over 0.5 s first: tremor (6-11 Hz) cancels out, a movement does not.
+    mean_rate = uniform_filter1d(motion.rate_body_dps, size=int(0.5 / FINE_DT_S), axis=0)
+    speed = np.linalg.norm(mean_rate, axis=1)
     still = maximum_filter1d(speed, size=int(0.6 / FINE_DT_S) | 1) < STILL_RATE_DPS
     leaves = _leaf_activities(b)
     episodes, sustained_runs = _episodes(t, ang.flexion_deg, defined, leaves)
