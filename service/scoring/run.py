@@ -60,7 +60,7 @@ def chain_events(recording: Path, truth: dict[str, Any] | None = None) -> list[E
     set_exercise = getattr(pipeline, "set_exercise", None)
     if truth is not None and set_exercise is None:
         raise ConfigError("--context", "this chain cannot be told the exercise yet")
-    for item in _items(rec):
+    for item in _items(rec, small=truth is not None):
         t_end = last_time(item)
         while pending is not None and pending[0] <= t_end and set_exercise is not None:
             set_exercise(pending[1])
@@ -70,9 +70,10 @@ def chain_events(recording: Path, truth: dict[str, Any] | None = None) -> list[E
     return out
 
 
-def _items(rec: Recording) -> Iterator[SourceItem]:
-    # Small batches so exercise changes land close to the activity boundaries.
-    yield from rec.items(packets_per_batch=16)
+def _items(rec: Recording, small: bool) -> Iterator[SourceItem]:
+    # With context, small batches so exercise changes land close to the activity boundaries
+    # (the chain gives the same events for any batching otherwise).
+    yield from rec.items(packets_per_batch=16) if small else rec.items()
 
 
 def _exercise_changes(truth: dict[str, Any]) -> Iterator[tuple[float, str | None]]:

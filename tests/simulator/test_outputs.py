@@ -115,3 +115,20 @@ def test_replay_gives_true_angles_when_still(tmp_path: Path, mounting: str) -> N
     err = got[ok] - np.interp(t[ok], t_truth, flex)
     assert np.abs(err).max() < 1.0
     assert np.abs(flex[idx][ok]).max() > 80.0  # the L stretch is in there
+
+
+def test_cli_errors_are_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "x.jsonl")
+    assert main(["simulate", "walk", "-o", out, "--mounting=+y,-y"]) == 2
+    assert "perpendicular" in capsys.readouterr().err
+    assert main(["simulate", "walk", "-o", out, "--device", "polar-h10"]) == 2
+    assert "witmotion" in capsys.readouterr().err
+    assert main(["simulate", "walk", "-o", out, "--noise", "loud"]) == 2
+    assert "acc_noise_mps2" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[step]]\nactivity = "bridge"\ncount = "ten"\n')
+    assert main(["simulate", str(bad), "-o", out]) == 2
+    assert "count" in capsys.readouterr().err
+    assert not (tmp_path / "x.jsonl").exists()
