@@ -216,8 +216,8 @@ LIBRARY: tuple[Entry, ...] = (
         "stooping_day.jsonl.gz",
         "stooping_day",
         "walking, repeated stooping, a 35 s stoop "
-        "(sustained alert), sitting; with loss bursts and a random disconnect",
-        (*_m(BELT), "--link", "loss_bursts_per_min=0.5,disconnects_per_hour=6"),
+        "(sustained alert), sitting; with loss bursts and a 6 s disconnect",
+        (*_m(BELT), "--link", "loss_bursts_per_min=0.5"),
     ),
 )
 
