@@ -29,6 +29,7 @@ from sensor.simulator.sensor_model import (
     parse_mounting,
     sample_times_s,
 )
+from sensor.simulator.truth import build_truth
 
 END_STILL_S = 2.0
 
@@ -83,7 +84,6 @@ def build_motion(script: Script, seed: int) -> Builder:
 
 def simulate(script: Script, settings: SimulationSettings) -> Simulation:
     """The whole session, deterministic in ``settings.seed``."""
-    from sensor.simulator.truth import build_truth
 
     b = build_motion(script, settings.seed)
     duration = b.now_s
