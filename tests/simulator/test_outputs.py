@@ -8,14 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dsp.events import AngleEvent
+from dsp.events import AngleEvent, parse_event
 from firmware_protocol.errors import ConfigError
 from sensor.replay import Recording
 from sensor.simulator.output import write_simulation
 from sensor.simulator.script import builtin_names, builtin_script, parse_script
-from sensor.simulator.sensor_model import parse_mounting
+from sensor.simulator.sensor_model import SensorSettings, parse_mounting
 from sensor.simulator.session import SimulationSettings, simulate
-from service.chain import events_from_items, pipeline_for
 from service.cli import main
 
 SHORT = """
@@ -80,26 +79,29 @@ def test_disconnect_leaves_markers_and_a_gap(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mounting", ["+y,-z", "-x,+z@4,-3,6"])
-def test_replay_gives_true_angles_when_still(tmp_path: Path, mounting: str) -> None:
-    """The real chain, auto-calibrated, agrees with the truth within 1 deg when still.
+def test_replay_gives_true_angles_when_still(
+    tmp_path: Path, mounting: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`holdfast replay` (auto-calibrated) agrees with the truth within 1 deg when still.
 
-    "Still" means settled: no movement in the last 5 s. Right after a movement the chain's
-    gyro/accelerometer fusion takes a few seconds to converge (it reads ~1.5 deg off 1 s after
-    a bend even on noise-free data), which the dynamic RMSE of ``holdfast score`` measures.
+    Accelerometer-only on purpose: when still, gravity alone fixes the angles, so this checks
+    the simulated signals, the mounting and the truth against the real chain without the
+    chain's gyro fusion, which still converges for several seconds after a movement (the
+    static and dynamic RMSE of ``holdfast score`` measure that part).
     """
     script = parse_script(
         SHORT + '\n[[step]]\nactivity = "l_stretch"\nhold_s = 12\n'
-        '\n[[step]]\nactivity = "stand"\nduration_s = 8\n'
+        '\n[[step]]\nactivity = "lie"\nposture = "supine"\nget_up = "no"\n'
     )
-    sim = simulate(script, SimulationSettings(seed=3, mounting=parse_mounting(mounting)))
-    out = tmp_path / "r.jsonl.gz"
-    write_simulation(sim, out, "witmotion")
-    rec = Recording(out)
-    angles = [
-        e
-        for e in events_from_items(pipeline_for(rec), rec.items())
-        if isinstance(e, AngleEvent) and e.flexion_deg is not None
-    ]
+    settings = SimulationSettings(
+        seed=3, mounting=parse_mounting(mounting), sensor=SensorSettings(has_gyro=False)
+    )
+    sim = simulate(script, settings)
+    out = tmp_path / "r.csv"
+    write_simulation(sim, out, "csv")
+    assert main(["replay", str(out), "--format", "jsonl"]) == 0
+    events = [parse_event(line) for line in capsys.readouterr().out.splitlines()]
+    angles = [e for e in events if isinstance(e, AngleEvent) and e.flexion_deg is not None]
     tr = sim.truth["angles"]
     t_truth = np.asarray(tr["t"])
     still = np.asarray(tr["still"])
@@ -108,13 +110,15 @@ def test_replay_gives_true_angles_when_still(tmp_path: Path, mounting: str) -> N
     got = np.asarray([e.flexion_deg for e in angles])
     idx = np.clip(np.searchsorted(t_truth, t), 0, len(t_truth) - 1)
     settled = np.ones_like(idx, dtype=bool)
-    for back in range(0, 51, 5):  # still at this truth sample and for the 5 s before it
+    for back in range(0, 11, 2):  # still now and for the last second (the low-pass settles)
         settled &= still[np.maximum(idx - back, 0)]
     ok = settled & ~np.isnan(flex[idx])
-    assert ok.sum() > 50
     err = got[ok] - np.interp(t[ok], t_truth, flex)
+    assert ok.sum() > 100
     assert np.abs(err).max() < 1.0
-    assert np.abs(flex[idx][ok]).max() > 80.0  # the L stretch is in there
+    reached = flex[idx][ok]
+    assert reached.max() > 80.0  # the L stretch
+    assert reached.min() < -80.0  # lying on the back
 
 
 def test_cli_errors_are_one_line_and_exit_2(
