@@ -262,9 +262,17 @@ class App:
                 self.publisher.set_retained(m.topic, m.payload)
 
     async def _feed(self, rt: SensorRuntime, source: SampleSource) -> None:
-        async for item in source:
-            await rt.queue.put(item)
-        await rt.queue.put(_END)
+        items = aiter(source)
+        try:
+            async for item in items:
+                await rt.queue.put(item)
+            await rt.queue.put(_END)
+        finally:
+            # Close the source now, also when cancelled at shutdown: a recording's file, a
+            # sensor's BLE connection. (Left to the garbage collector otherwise.)
+            aclose = getattr(items, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
     async def _chain(self, rt: SensorRuntime) -> None:
         while (item := await rt.queue.get()) is not _END:

@@ -125,7 +125,9 @@ def setup_logging(verbose: int) -> None:
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if verbose < 3:
-        logging.getLogger("holdfast.mqtt.paho").setLevel(logging.WARNING)
+        # paho logs a lost connection as an ERROR; the publisher already reports it (with
+        # what is queued) as a warning and reconnects, so paho's own lines are only noise.
+        logging.getLogger("holdfast.mqtt.paho").setLevel(logging.CRITICAL)
 
 
 def register(sub: Any) -> None:

@@ -59,13 +59,11 @@ class Publisher:
         outbox: Outbox,
         *,
         on_command: CommandHandler | None = None,
-        on_ha_birth: Callable[[], None] | None = None,
     ) -> None:
         self.broker = broker
         self.topics = topics
         self.outbox = outbox
         self.on_command = on_command
-        self.on_ha_birth = on_ha_birth
         self.connected = asyncio.Event()
         self.connections = 0
         self._retained: dict[str, OutMessage] = {}
@@ -271,8 +269,7 @@ class Publisher:
                 else str(message.payload or "").encode()
             )
             if topic == self.topics.ha_birth:
-                if payload == b"online" and self.on_ha_birth is not None:
-                    self.on_ha_birth()
+                if payload == b"online":
                     prefix = f"{self.topics.discovery_prefix}/"
                     self._dirty.update(t for t in self._retained if t.startswith(prefix))
                     self._wake.set()

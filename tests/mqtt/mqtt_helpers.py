@@ -130,15 +130,19 @@ def _sha512_entry(password: str) -> str:
     return f"$6${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
-def start_broker(brokers: list[Mosquitto], directory: Path, **kwargs: object) -> Mosquitto:
+def start_broker(
+    brokers: list[Mosquitto], directory: Path, port: int | None = None, **kwargs: object
+) -> Mosquitto:
     directory.mkdir(parents=True, exist_ok=True)
-    broker = Mosquitto(directory, free_port(), **kwargs)  # type: ignore[arg-type]
+    broker = Mosquitto(directory, port or free_port(), **kwargs)  # type: ignore[arg-type]
     brokers.append(broker)
     broker.start()
     return broker
 
 
-def write_bends_recording(path: Path, *, bends: int, rate_hz: float = 50.0) -> Path:
+def write_bends_recording(
+    path: Path, *, bends: int, rate_hz: float = 50.0, session_id: str | None = None
+) -> Path:
     """A raw WitMotion recording: standing still, then ``bends`` forward bends to 60 deg.
 
     Mounting in the header (+y up, -z forward), so the pipeline calibrates at once. Seeded
@@ -163,6 +167,8 @@ def write_bends_recording(path: Path, *, bends: int, rate_hz: float = 50.0) -> P
         "sensor": "back",
         "mounting": {"up": "+y", "forward": "-z"},
     }
+    if session_id is not None:
+        header["session_id"] = session_id  # another session: other event ids
     lines = [json.dumps(header)]
     for i in range(0, len(acc), 2):
         payload = witmotion.encode_samples(acc[i : i + 2], gyro[i : i + 2])

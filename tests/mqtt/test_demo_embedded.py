@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import aiomqtt
-from mqtt_helpers import wait_until
+from mqtt_helpers import Subscriber, start
 
 from service.mqtt.broker_embedded import free_port
 
@@ -34,26 +32,29 @@ async def test_demo_runs_the_session_live_and_over_mqtt_websocket(tmp_path: Path
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    events: list[dict[str, object]] = []
+    # A display over WebSocket, as a browser page would connect; it retries until the
+    # embedded broker listens.
+    display = Subscriber(
+        ws_port,
+        ["holdfast/+/event/+"],
+        client_id="ws-display",
+        clean_session=True,
+        transport="websockets",
+    )
+    task = start(display)
     try:
-        await wait_until(lambda: "publishing on embedded broker" in log.read_text())
-        # A display over WebSocket, as a browser page would connect.
-        async with aiomqtt.Client(
-            "127.0.0.1", ws_port, transport="websockets", identifier="ws-display"
-        ) as display:
-            await display.subscribe("holdfast/+/event/+", qos=1)
-            async with asyncio.timeout(60):
-                async for m in display.messages:
-                    # amqtt also sends retained messages nobody subscribed to: filter.
-                    if m.topic.matches("holdfast/+/event/+") and isinstance(m.payload, bytes):
-                        events.append(json.loads(m.payload))
-                        if events[-1]["type"] == "session_summary":
-                            break
+        await display.wait_for(
+            lambda: any(e["type"] == "session_summary" for e in display.events()), 90
+        )
         assert await asyncio.to_thread(demo.wait, 60) == 0
     finally:
+        task.cancel()
         if demo.poll() is None:
             demo.kill()
             demo.wait()
+    # amqtt also sends retained messages nobody subscribed to; Subscriber.events() keeps
+    # only event topics.
+    events = display.events()
     text = log.read_text()
     # The terminal view showed the session as it happened: bends, a hold, reps, the summary.
     for expected in (

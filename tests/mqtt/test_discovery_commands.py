@@ -168,6 +168,10 @@ async def test_discovery_is_valid_and_comes_back_with_a_fresh_broker(
     task = start(again)
     await wait_until(lambda: len(again.by_topic) >= len(configs))
     assert {t: json.loads(p[-1]) for t, p in again.by_topic.items()} == configs
+    # Home Assistant restarted and says so on its birth topic: discovery is sent again.
+    async with aiomqtt.Client("127.0.0.1", broker.port, identifier="home-assistant") as ha_app:
+        await ha_app.publish("homeassistant/status", b"online", qos=1)
+    await wait_until(lambda: all(len(again.by_topic[t]) >= 2 for t in configs))
     task.cancel()
     app.stop()
     await serving

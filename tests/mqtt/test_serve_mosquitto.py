@@ -18,9 +18,12 @@ from mqtt_helpers import (
     expected_events,
     settings_for,
     start,
+    start_broker,
+    write_bends_recording,
 )
 
 from service.app import App, SourceSpec
+from service.mqtt.broker_embedded import free_port
 from service.mqtt.state import SensorState
 
 pytestmark = pytest.mark.mosquitto
@@ -221,3 +224,31 @@ async def test_schema_is_published_retained(
     task.cancel()
     schema = json.loads(sub.by_topic["holdfast/schema/events"][0])
     assert {"flexion", "hold_ended", "rep"} <= set(schema["discriminator"]["mapping"])
+
+
+async def test_undelivered_events_wait_in_the_journal_across_a_service_restart(
+    mosquitto_factory: list[Mosquitto], bends_recording: Path, tmp_path: Path
+) -> None:
+    port = free_port()  # no broker yet: the first run cannot deliver anything
+    first = App(
+        settings_for(port, tmp_path),
+        [SourceSpec.replay(bends_recording, speed=100.0)],
+        flush_timeout_s=0.3,
+    )
+    await first.run()
+    expected_first = expected_events(bends_recording)
+    assert first.outbox.on_disk == len(expected_first)  # all of them, on disk
+
+    broker = start_broker(mosquitto_factory, tmp_path / "broker", port=port)
+    sub = Subscriber(broker.port, [EVENTS])
+    task = start(sub)
+    await sub.subscribed.wait()
+    later = write_bends_recording(tmp_path / "later.jsonl", bends=1, session_id="later")
+    expected_later = expected_events(later)
+    second = App(settings_for(port, tmp_path), [SourceSpec.replay(later, speed=100.0)])
+    await second.run()
+    await sub.wait_for(lambda: len(sub.events()) >= len(expected_first) + len(expected_later))
+    task.cancel()
+    # The first session's events first, in order, then the new session's.
+    assert sub.events() == expected_first + expected_later
+    assert not (tmp_path / "journal" / "spill.jsonl").exists()
