@@ -17,16 +17,18 @@ from dsp.detectors.excursion import (
 )
 from dsp.detectors.exercises import (
     DEFAULT_HOLD_TARGET_S,
+    EXERCISE_POSTURES,
     HOLD_TARGET_S,
     PRESCRIBED_FLEXION,
     check_exercise,
 )
-from dsp.detectors.frame import POSTURE_CODE, Frame
+from dsp.detectors.frame import POSTURE_CODE, POSTURES, Frame
 from dsp.detectors.holds import HoldTimer
 from dsp.detectors.reps import RepCounter
 from dsp.detectors.settings import DetectorSettings
 from dsp.detectors.summary import SessionTotals
 from dsp.events import Event, SessionSummaryEvent, Side
+from firmware_protocol.samples import FloatArray
 
 __all__ = ["DetectorSettings", "Detectors", "Frame"]
 
@@ -65,9 +67,33 @@ class Detectors:
         s = self.settings.holds
         if code in SIDE_CODES:
             return s.side_plank_min_tip_deg if self.exercise in (None, "side_plank") else None
-        if self.exercise in HOLD_TARGET_S and self.exercise != "side_plank":
+        if (
+            self.exercise in HOLD_TARGET_S
+            and self.exercise != "side_plank"
+            and self._in_place(code)
+        ):
             return s.min_excursion_deg
         return None
+
+    def _in_place(self, code: int, rest_up: FloatArray | None = None) -> bool:
+        """In the posture the known exercise is done in (the way there is not the exercise).
+
+        Judged from the posture, or from the rest orientation itself when the posture tracker
+        has not (yet) resolved it: face down is prone or hands and knees only by height."""
+        if self.exercise is None:
+            return True
+        places = EXERCISE_POSTURES.get(self.exercise)
+        if places is None or POSTURES[code] in places:
+            return True
+        up = self._tracker.ref if rest_up is None else rest_up
+        if up is None:
+            return False
+        lying = self.settings.reps.lying_min_component
+        if up[0] >= lying:
+            return "supine" in places
+        if up[0] <= -lying:
+            return "prone" in places or "quadruped" in places
+        return False
 
     def _hold_name(self) -> tuple[str, Side | None]:
         code = self._tracker.code
@@ -95,7 +121,7 @@ class Detectors:
             name = self._hold_name()
             found += self._holds.update(frame, hold_decisions, name, self._target_s(name[0]))
             rep_decisions = [h for h in happenings if isinstance(h, Returned | PostureChanged)]
-            found += self._reps.update(frame, rep_decisions, self.exercise)
+            found += self._reps.update(frame, rep_decisions, self.exercise, self._in_place)
             self._last_t = float(frame.t_s[-1])
         self.totals.add_frame(frame)
         found.sort(key=lambda item: item[0])

@@ -37,7 +37,7 @@ class FlexionAlerts:
 
     def update(self, frame: Frame, sensor: str) -> Found:
         found: Found = []
-        for ep in frame.episodes:
+        for ep in () if frame.calibration_bend else frame.episodes:
             alert = self._repeated(frame, ep, sensor)
             if alert is not None:
                 found.append((ep.index, alert))

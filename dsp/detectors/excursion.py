@@ -72,6 +72,7 @@ class Returned:
     index: int
     shape: Shape
     posture_code: int
+    rest_up: FloatArray | None  # the rest reference (world-up in body axes) it was measured from
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,14 @@ Happening = HoldStart | HoldEnd | Returned | PostureChanged
 HoldRule = Callable[[int], float | None]
 
 
+def _run_at_least(flag: np.ndarray, run_before: int, n: int) -> tuple[np.ndarray, int]:
+    """Where ``flag`` has been true for ``n`` samples in a row (run carried in and out)."""
+    idx = np.arange(flag.shape[0])
+    last_false = np.maximum.accumulate(np.where(~flag, idx, -1))
+    run = np.where(last_false >= 0, idx - last_false, idx + 1 + run_before)
+    return np.asarray(run >= n), int(run[-1]) if run.size else run_before
+
+
 class ExcursionTracker:
     def __init__(self, reps: RepSettings, holds: HoldSettings) -> None:
         self.reps = reps
@@ -127,6 +136,7 @@ class ExcursionTracker:
         self._hist_t: FloatArray = np.empty(0)
         self._hist_u: FloatArray = np.empty((0, 3))
         self._hist_steady: np.ndarray = np.zeros(0, dtype=bool)
+        self._steady_run = 0
         self._suspended: _Suspended | None = None
         self._last_t = None
 
@@ -199,6 +209,7 @@ class ExcursionTracker:
         steady = self._steady(u, settle_n)
         onset = steady & ~np.concatenate([[self._steady_prev], steady[:-1]])
         self._steady_prev = bool(steady[-1])
+        settled, self._steady_run = _run_at_least(steady, self._steady_run, self._rest_n())
         changes = np.flatnonzero(np.diff(np.concatenate([[self.code], codes])))
         bounds = [0, *[int(c) for c in changes], n]
         hist_t = np.concatenate([self._hist_t, t])
@@ -216,7 +227,7 @@ class ExcursionTracker:
                 history = (hist_t[start:end], hist_u[start:end], hist_steady[start:end])
                 out += self._posture_change(lo, int(codes[lo]), history, rule)
             if self.code != UNKNOWN_CODE:
-                self._segment(lo, hi, t, u, steady, onset, rule, out)
+                self._segment(lo, hi, t, u, (steady, onset, settled), rule, out)
         self._hist_t = hist_t[-keep_hist:]
         self._hist_u = hist_u[-keep_hist:]
         self._hist_steady = hist_steady[-keep_hist:]
@@ -238,6 +249,10 @@ class ExcursionTracker:
         dt = self._dt_s if self._dt_s else 0.02
         return max(2, round(self.reps.settle_s / dt))
 
+    def _rest_n(self) -> int:
+        dt = self._dt_s if self._dt_s else 0.02
+        return max(1, round(self.reps.rest_capture_s / dt))
+
     def _pre_len(self) -> int:
         dt = self._dt_s if self._dt_s else 0.02
         return max(2, round(self.reps.preroll_s / dt))
@@ -256,6 +271,17 @@ class ExcursionTracker:
         middle of an excursion, resumes that excursion instead."""
         ht, hu, hs = history
         out: list[Happening] = []
+        if (
+            self.holding
+            and hu.size
+            and code != UNKNOWN_CODE
+            and (code in SIDE_CODES) == (self.code in SIDE_CODES)
+            and float(pair_angle_deg(hu[-1:], self._hold_u[None, :])[0]) < self.holds.move_deg
+        ):
+            # The label changed but the body did not move (face down is resolved into prone
+            # or hands and knees from the height, later): the hold goes on.
+            self.code = code
+            return [PostureChanged(lo, restored=True)]
         if self.holding:
             out.append(HoldEnd(lo, self._hold_up_t, "moved"))
         snapshot = None
@@ -297,7 +323,8 @@ class ExcursionTracker:
             saved = self._pre_t, self._pre_u
             self._pre_t, self._pre_u = np.empty(0), np.empty((0, 3))
             onset = hs & ~np.concatenate([[False], hs[:-1]])
-            self._segment(first, ht.shape[0], ht, hu, hs, onset, rule, found)
+            settled, _ = _run_at_least(hs, 0, self._rest_n())
+            self._segment(first, ht.shape[0], ht, hu, (hs, onset, settled), rule, found)
             self._pre_t, self._pre_u = saved
         out += [replace(h, index=lo) for h in found]
         return out
@@ -308,15 +335,17 @@ class ExcursionTracker:
         hi: int,
         t: FloatArray,
         u: FloatArray,
-        steady: np.ndarray,
-        onset: np.ndarray,
+        flags: tuple[np.ndarray, np.ndarray, np.ndarray],
         rule: HoldRule,
         out: list[Happening],
     ) -> None:
-        hold_min = rule(self.code)
-        start_deg = self._start_deg(hold_min)
+        """``flags``: steady, steady onset, steady for ``rest_capture_s`` (per sample)."""
+        steady, onset, settled = flags
         i = lo
         while i < hi:
+            # The rule may depend on the rest reference, which a capture below can change.
+            hold_min = rule(self.code)
+            start_deg = self._start_deg(hold_min)
             if self.mode == NOREF:
                 ks = np.flatnonzero(steady[i:hi])
                 if ks.size == 0:
@@ -344,7 +373,9 @@ class ExcursionTracker:
                 continue
             if self.mode == REARM:
                 k_back = self._first(e < start_deg)
-                k_rest = self._first(steady[i:hi])
+                # Steady for a while, not just a moment: the top of a hold that swayed
+                # below the return level must not become the rest.
+                k_rest = self._first(settled[i:hi])
                 if k_back == hi - i and k_rest == hi - i:
                     return
                 k = i + min(k_back, k_rest)
@@ -382,6 +413,13 @@ class ExcursionTracker:
         m = hi - i
         peak = np.maximum(self._peak, np.maximum.accumulate(e))
         k_ret = self._first(e < r.return_fraction * peak)
+        # Or came most of the way back and settled there: the rest after a long hold can sit
+        # a degree or two off the reference (the mat, the clothing, the fusion's bias).
+        k_settle = self._first(steady[i:hi] & (e < r.settled_return_fraction * peak))
+        base = 0.0
+        if k_settle < k_ret:
+            k_ret = k_settle
+            base = float(e[k_settle])
         k_out = k_hold = k_moved = m
         dev = np.zeros(0)
         if self.holding:
@@ -407,7 +445,7 @@ class ExcursionTracker:
         self._peak = float(peak[k])
         j = i + k
         if k == k_ret:
-            self._returned(j, out)
+            self._returned(j, out, base)
         elif k == k_moved:
             self.holding = False
             out.append(HoldEnd(j, self._hold_up_t, "moved"))
@@ -444,25 +482,30 @@ class ExcursionTracker:
         self._hold_axis = axis / max(1e-9, float(np.linalg.norm(axis)))
         out.append(HoldStart(j, arrive, level))
 
-    def _returned(self, j: int, out: list[Happening]) -> None:
+    def _returned(self, j: int, out: list[Happening], base: float) -> None:
         bt, be = self._buffer()
         bu = np.concatenate(self._buf_u)
         level = self._peak
         if self.holding:
             hold_level = self._hold_sum / max(1, self._hold_n)
-            _, _, depart, _ = movement_times(bt, be, level, hold_level)
+            _, _, depart, _ = movement_times(bt, be, level, hold_level, base)
             out.append(HoldEnd(j, depart, "lowered"))
-        out.append(Returned(j, self._shape(bt, be, bu, level), self.code))
+        out.append(Returned(j, self._shape(bt, be, bu, level, base), self.code, self.ref))
         self._clear_excursion()
         self.mode = REARM
+        if base > 0.0:  # settled: this is the rest now
+            self._capture(bu[-1])
+            self.mode = IDLE
 
     def _buffer(self) -> tuple[FloatArray, FloatArray]:
         bt = np.concatenate(self._buf_t)
         bu = np.concatenate(self._buf_u)
         return bt, self._signal(bu)
 
-    def _shape(self, bt: FloatArray, be: FloatArray, bu: FloatArray, level: float) -> Shape:
-        leave, arrive, depart, back = movement_times(bt, be, level, level)
+    def _shape(
+        self, bt: FloatArray, be: FloatArray, bu: FloatArray, level: float, base: float
+    ) -> Shape:
+        leave, arrive, depart, back = movement_times(bt, be, level, level, base)
         k = int(np.argmax(be))
         if self.code in SIDE_CODES or self.ref is None:
             rot = np.zeros(3)

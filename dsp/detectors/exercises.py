@@ -43,6 +43,32 @@ HOLD_ONLY: frozenset[str] = frozenset(
     }
 )
 
+#: The posture each exercise is done in (seed articles' starting positions). Face down on the
+#: floor and on hands and knees are one family here: only the height estimate tells them
+#: apart, and it is the least certain part of the posture.
+FACE_DOWN = ("prone", "quadruped")
+EXERCISE_POSTURES: dict[str, tuple[str, ...]] = {
+    "bridge": ("supine",),
+    "single_leg_bridge": ("supine",),
+    "pelvic_tilt": ("supine",),
+    "isometric_hip_flexion": ("supine",),
+    "dead_bug": ("supine",),
+    "sit_up": ("supine",),
+    "piriformis_stretch": ("supine",),
+    "bird_dog": FACE_DOWN,
+    "fire_hydrant": FACE_DOWN,
+    "prone_trunk_extension": FACE_DOWN,
+    "straight_leg_lift": FACE_DOWN,
+    "zombie": FACE_DOWN,
+    "side_plank": ("side_left", "side_right"),
+    "toe_touch": ("upright",),
+    "forward_bend": ("upright",),
+    "psoas_stretch": ("upright",),
+    "l_stretch": ("upright",),
+    "single_leg_balance": ("upright",),
+    "monster_walk": ("upright",),
+}
+
 #: Target when an exercise has no seed number: the shortest prescribed hold, 3 s (003).
 DEFAULT_HOLD_TARGET_S = 3.0
 

@@ -48,6 +48,9 @@ class Frame:
     heights_m: FloatArray
     acc_mps2: FloatArray
     episodes: tuple[FlexionEpisode, ...]
+    #: The episodes are the bend auto-calibration asked for: reported and summed, but never
+    #: counted toward a repeated-flexion warning (we told the person to do it).
+    calibration_bend: bool = False
 
     def __len__(self) -> int:
         return int(self.t_s.shape[0])

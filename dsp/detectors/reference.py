@@ -98,13 +98,18 @@ def _crossing(t: FloatArray, e: FloatArray, level: float, rising: bool) -> float
 
 
 def movement_times(
-    t: FloatArray, e: FloatArray, level_up: float, level_down: float | None
+    t: FloatArray,
+    e: FloatArray,
+    level_up: float,
+    level_down: float | None,
+    base_down: float = 0.0,
 ) -> tuple[float, float, float, float]:
     """(left rest, reached top, left top, back at rest) of an excursion ``e(t)`` (>= 0).
 
     The movement up is timed from where it crosses 35 % and 65 % of ``level_up`` (its top),
     the movement down the same with ``level_down`` (``None``: not lowered yet, the last two
-    are NaN). Crossing times of mid-levels are robust to tremor at the top and noise at rest;
+    are NaN), measured from ``base_down`` where it came to rest (0: back at the reference).
+    Crossing times of mid-levels are robust to tremor at the top and noise at rest;
     extrapolating them with the minimum-jerk profile gives the ends of the movement without
     waiting for a noisy velocity to settle. Clamped to the samples we have.
     """
@@ -122,8 +127,9 @@ def movement_times(
         return leave, arrive, nan, nan
     k_top = int(np.argmax(e))
     tail_t, tail_e = t[k_top:], e[k_top:]
-    down_hi = _crossing(tail_t, tail_e, _HI * level_down, rising=False)
-    down_lo = _crossing(tail_t, tail_e, _LO * level_down, rising=False)
+    span_down = level_down - base_down
+    down_hi = _crossing(tail_t, tail_e, base_down + _HI * span_down, rising=False)
+    down_lo = _crossing(tail_t, tail_e, base_down + _LO * span_down, rising=False)
     if down_lo is None or down_hi is None:
         return leave, arrive, t_last, t_last
     span = max(0.0, down_lo - down_hi) / (TAU_HI - TAU_LO)

@@ -24,6 +24,7 @@ partial rep: not counted.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +35,7 @@ from dsp.detectors.frame import POSTURE_CODE, Frame
 from dsp.detectors.reference import Shape
 from dsp.detectors.settings import RepSettings
 from dsp.events import Event, RepEvent, SetEndedEvent, Side
+from firmware_protocol.samples import FloatArray
 
 Found = list[tuple[int, Event]]
 
@@ -76,7 +78,7 @@ class RepCounter:
             # Standing up from a chair leans ~25 deg forward of vertical but more than 30 deg
             # from the sitting rest: a standing rep must be a real forward bend from vertical.
             return None
-        if exercise is not None:
+        if exercise is not None:  # the caller checked the posture is the exercise's
             return None if exercise in HOLD_ONLY else exercise
         pitch, roll = shape.pitch_deg, abs(shape.roll_deg)
         rolling = roll >= s.roll_ratio * abs(pitch)
@@ -104,8 +106,13 @@ class RepCounter:
         return "unknown"
 
     def update(
-        self, frame: Frame, decisions: list[Returned | PostureChanged], exercise: str | None
+        self,
+        frame: Frame,
+        decisions: list[Returned | PostureChanged],
+        exercise: str | None,
+        in_place: Callable[[int, FloatArray | None], bool],
     ) -> Found:
+        """``in_place(posture_code, rest_up)``: the known exercise is done there."""
         found: Found = []
         t = frame.t_s
         if self.pending_close and len(frame):
@@ -120,7 +127,7 @@ class RepCounter:
                     self._close_at = None
                 elif self.current is not None and self._close_at is None:
                     self._close_at = float(t[d.index]) + self.settings.flap_s
-            else:
+            elif in_place(d.posture_code, d.rest_up):
                 if self._close_at is not None:
                     found += self._close(d.index, float(t[d.index]))
                 found += self._rep(d, float(t[d.index]), exercise)

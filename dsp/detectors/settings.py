@@ -91,11 +91,23 @@ class RepSettings(BaseModel):
     upright_start_deg: float = Field(default=10.0, gt=0, description="excursion start, deg")
     upright_min_rom_deg: float = Field(default=30.0, gt=0, description="= dsp.flexion threshold")
     return_fraction: float = Field(default=0.3, gt=0, lt=0.65, description="of the peak")
+    settled_return_fraction: float = Field(
+        default=0.5, gt=0, lt=1, description="back below this of the peak and steady: returned"
+    )
     partial_fraction: float = Field(default=0.5, gt=0, le=1, description="of the set's median")
     set_gap_s: float = Field(default=10.0, gt=0, description="no rep this long ends the set")
     settle_s: float = Field(default=0.5, gt=0, description="steady this long = a rest")
     steady_deg: float = Field(
         default=1.0, gt=0, description="orientation change within settle_s that is steady"
+    )
+    rest_capture_s: float = Field(
+        default=2.0, gt=0, description="after a rep, steady this long away from rest = new rest"
+    )
+    lying_min_component: float = Field(
+        default=0.7,
+        gt=0,
+        lt=1,
+        description="rest with |up . forward| above this is lying (= posture setting)",
     )
     look_back_s: float = Field(
         default=8.0, gt=0, description="history searched for the rest at a posture change"
