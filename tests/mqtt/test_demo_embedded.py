@@ -46,6 +46,8 @@ async def test_demo_runs_the_session_live_and_over_mqtt_websocket(tmp_path: Path
         await display.wait_for(
             lambda: any(e["type"] == "session_summary" for e in display.events()), 90
         )
+        task.cancel()  # disconnect first: amqtt's shutdown waits for connected clients
+        await asyncio.wait([task])
         assert await asyncio.to_thread(demo.wait, 60) == 0
     finally:
         task.cancel()
