@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from detector_helpers import bridges, lie_down, of_type, run, session
+from detector_helpers import RATE_HZ, SHIFT_S, bridges, lie_down, of_type, run, session
+from synth import Key, split
 
 from dsp.events import HoldEndedEvent, HoldStartedEvent, RepEvent, SetEndedEvent
+from dsp.pipeline import Pipeline
 
 
 def test_n_bridges_are_n_reps_and_one_set() -> None:
@@ -67,3 +69,41 @@ def test_without_context_a_small_extension_is_a_pelvic_tilt_and_no_hold() -> Non
         "pelvic_tilt"
     }
     assert not of_type(events, HoldStartedEvent)
+
+
+def test_sit_ups_are_counted_and_flagged() -> None:
+    keys = lie_down(0.0)
+    t = 7.0
+    for _ in range(4):
+        keys += [
+            Key(t + 1.3, -30.0, 0.0, 0.3),
+            Key(t + 1.6, -30.0, 0.0, 0.3),
+            Key(t + 3.1, -90.0, 0.0, 0.12),
+            Key(t + 4.6, -90.0, 0.0, 0.12),
+        ]
+        t += 4.6
+    events = run([session(keys)])
+    reps = of_type(events, RepEvent)
+    assert [r.index for r in reps] == [1, 2, 3, 4]
+    assert {r.exercise for r in reps} == {"sit_up"}
+    assert all(r.flagged for r in reps)
+    assert [s.count for s in of_type(events, SetEndedEvent)] == [4]
+
+
+def test_a_rep_is_never_invented_across_a_gap() -> None:
+    keys = lie_down(0.0) + bridges(7.0, [25.0] * 5)
+    batch = session(keys)
+    # In the middle of the third bridge's top hold (each bridge takes 6.8 s).
+    cut = int((SHIFT_S + 7.0 + 2 * 6.8 + 2.5) * RATE_HZ)
+    first, second = split(batch, [cut])
+    pipeline = Pipeline("s", "session")
+    events = pipeline.update(first)
+    events += pipeline.on_disconnect(float(first.t_host_s[-1]) + 0.05, "test")
+    gap_sets = of_type(events, SetEndedEvent)
+    assert [s.count for s in gap_sets] == [2]
+    later = pipeline.update(second) + pipeline.finish()
+    reps = of_type(later, RepEvent)
+    # The lowering of the interrupted bridge is not a rep; the last two are a new set.
+    assert [r.index for r in reps] == [1, 2]
+    assert all(r.t_start > float(first.t_host_s[-1]) for r in reps)
+    assert [s.count for s in of_type(later, SetEndedEvent)] == [2]
