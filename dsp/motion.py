@@ -1,17 +1,19 @@
 """Stillness: is the sensor (and so the lower back) at rest?
 
 Real sensors are biased: a cheap accelerometer reads 9.2-9.6 m/s^2 at rest and a gyro a few
-deg/s with no rotation (both seen in the SisFall recordings). So activity is measured against
-slow baselines, not against 1 g and zero: |specific force| minus its 30 s running mean, and
-the gyro minus its 30 s running mean (started at the first sample, so a bias is known at once). Three features, each smoothed by a first-order low-pass with
-carried state: the *signed* acceleration deviation (a slow movement such as kneeling down is a
-sustained one-sided acceleration; noise averages out), its absolute value (vibration, walking),
-and the gyro deviation. Still = all three below their limits. Small tremor, as in a long side
-plank, stays "still" on purpose.
+deg/s with no rotation (both seen in the SisFall recordings). So stillness uses no absolute
+reference: |specific force| is compared with its own running mean (which starts as a plain
+average, so no single noisy first sample sets it), and rotation is measured as the turning rate
+of the accelerometer's (low-passed) up direction, which a gyro bias cannot touch. Three
+features, each smoothed by a first-order low-pass with carried state: the *signed*
+acceleration deviation (a slow movement such as kneeling down is a sustained one-sided
+acceleration; noise averages out), its absolute value (vibration, walking), and the tilt rate.
+Still = all three below their limits. Small tremor, as in a long side plank, stays "still" on
+purpose.
 
-The gyro bias itself is estimated as the mean rate over still samples (a gated running mean,
-the ratio of two low-passes, so it stays linear and chunk-invariant) and handed to the
-orientation filter, which would otherwise turn a 5 deg/s bias into a 5 deg tilt error.
+The gyro bias is then estimated as the mean rate over still samples (a gated running mean, the
+ratio of two low-passes, so it stays linear and chunk-invariant) and handed to the orientation
+filter, which would otherwise turn a 5 deg/s bias into a 5 deg tilt error.
 
 Used by auto-calibration (the first still period is upright standing), by the height tracker
 (zero-velocity updates) and by the hold detector.
@@ -35,9 +37,7 @@ class MotionSettings(BaseModel):
 
     smoothing_s: float = Field(default=0.4, gt=0, description="activity smoothing, seconds")
     baseline_s: float = Field(
-        default=30.0, gt=0,
-        description="running-mean window of the rest baselines, seconds: long, so that a "
-        "one-way rotation (lying down: 90 deg) shifts the gyro baseline by only 3 deg/s",
+        default=30.0, gt=0, description="running mean of |specific force| at rest, seconds"
     )
     still_acc_mps2: float = Field(
         default=0.12, gt=0, description="|smoothed acceleration deviation| below this is still"
@@ -45,8 +45,14 @@ class MotionSettings(BaseModel):
     still_vibration_mps2: float = Field(
         default=0.5, gt=0, description="smoothed |acceleration deviation| below this is still"
     )
-    still_gyro_dps: float = Field(
-        default=8.0, gt=0, description="smoothed rotation-rate deviation below this is still"
+    still_tilt_rate_dps: float = Field(
+        default=6.0,
+        gt=0,
+        description="smoothed turning rate of the up direction below this is still (quiet "
+        "standing sways 1-3 deg/s; the slowest exercise movements turn 10+ deg/s)",
+    )
+    up_smoothing_s: float = Field(
+        default=0.25, gt=0, description="low-pass of the accelerometer before its tilt rate"
     )
     gyro_bias_s: float = Field(
         default=10.0, gt=0, description="running-mean window of the gyro bias, still time"
@@ -57,7 +63,7 @@ class MotionSettings(BaseModel):
 class MotionOutput:
     still: BoolArray
     acc_activity_mps2: FloatArray
-    gyro_activity_dps: FloatArray
+    tilt_rate_dps: FloatArray
     gyro_bias_dps: FloatArray | None  # (n, 3) estimated bias, or None without a gyro
 
 
@@ -85,13 +91,22 @@ class MotionDetector:
 
     def __init__(self, settings: MotionSettings, rate_hz: float) -> None:
         self.settings = settings
+        self.rate_hz = rate_hz
         self._baseline = _Smoother(settings.baseline_s, rate_hz)
+        self._up = _Smoother(settings.up_smoothing_s, rate_hz)
         self._features = _Smoother(settings.smoothing_s, rate_hz)
         self._bias = _Smoother(settings.gyro_bias_s, rate_hz)
+        self._last_up: FloatArray | None = None
+        self._delay = max(1, round(0.5 * rate_hz))
+        self._gyro_tail = np.zeros((self._delay, 3))
+        self._still_run = 0
 
     def reset(self) -> None:
         self._baseline.reset()
+        self._up.reset()
         self._features.reset()
+        self._last_up = None
+        self._still_run = 0
         # The gyro bias survives a gap: it belongs to the sensor, not to the movement.
 
     def update(self, acc_mps2: FloatArray, gyro_dps: FloatArray | None) -> MotionOutput:
@@ -99,25 +114,42 @@ class MotionDetector:
         if n == 0:
             return MotionOutput(np.zeros(0, dtype=bool), np.zeros(0), np.zeros(0), None)
         mag = np.linalg.norm(acc_mps2, axis=1)
-        raw = mag[:, None] if gyro_dps is None else np.column_stack([mag, gyro_dps])
-        base = self._baseline(raw)
-        dev = mag - base[:, 0]
-        gyro_dev = (
-            np.linalg.norm(gyro_dps - base[:, 1:], axis=1) if gyro_dps is not None else np.zeros(n)
-        )
-        y = self._features(np.column_stack([dev, np.abs(dev), gyro_dev]))
+        # Running mean that starts as a plain average (low-pass of x over low-pass of 1, both
+        # from zero).
+        lp = self._baseline(np.column_stack([mag, np.ones(n)]), start=np.zeros(2))
+        dev = mag - lp[:, 0] / lp[:, 1]
+        up = self._up(acc_mps2)
+        up /= np.maximum(np.linalg.norm(up, axis=1, keepdims=True), 1e-9)
+        prev = np.vstack([up[:1] if self._last_up is None else self._last_up[None, :], up[:-1]])
+        self._last_up = up[-1]
+        tilt_rate = np.degrees(np.linalg.norm(up - prev, axis=1)) * self.rate_hz
+        y = self._features(np.column_stack([dev, np.abs(dev), tilt_rate]))
         s = self.settings
         acc_act = np.abs(y[:, 0])
         still = (
             (acc_act < s.still_acc_mps2)
             & (y[:, 1] < s.still_vibration_mps2)
-            & (y[:, 2] < s.still_gyro_dps)
+            & (y[:, 2] < s.still_tilt_rate_dps)
         )
-        bias = None
-        if gyro_dps is not None:
-            # Gated running mean: low-pass of (still * gyro) over low-pass of still.
-            gate = still.astype(np.float64)[:, None]
-            both = self._bias(np.column_stack([gate * gyro_dps, gate]), start=np.zeros(4))
-            weight = both[:, 3:4]
-            bias = np.where(weight > 1e-3, both[:, :3] / np.maximum(weight, 1e-3), 0.0)
+        bias = None if gyro_dps is None else self._gyro_bias(gyro_dps, still)
         return MotionOutput(still, acc_act, y[:, 2], bias)
+
+    def _gyro_bias(self, gyro_dps: FloatArray, still: BoolArray) -> FloatArray:
+        """Gated running mean: low-pass of (gate * gyro) over low-pass of gate.
+
+        The still flag drops a little after a movement starts (smoothing), so a sample only
+        counts once the sensor has stayed still for ``_delay`` samples after it: the gate looks
+        back, using the gyro from ``_delay`` samples ago.
+        """
+        n = gyro_dps.shape[0]
+        d = self._delay
+        idx = np.arange(n)
+        last_moving = np.maximum.accumulate(np.where(~still, idx, -1))
+        run = np.where(last_moving >= 0, idx - last_moving, idx + 1 + self._still_run)
+        self._still_run = int(run[-1])
+        delayed = np.vstack([self._gyro_tail, gyro_dps])[:n]
+        self._gyro_tail = np.vstack([self._gyro_tail, gyro_dps])[-d:]
+        gate = (run > d).astype(np.float64)[:, None]
+        both = self._bias(np.column_stack([gate * delayed, gate]), start=np.zeros(4))
+        weight = both[:, 3:4]
+        return np.where(weight > 1e-3, both[:, :3] / np.maximum(weight, 1e-3), 0.0)

@@ -330,6 +330,7 @@ class Pipeline:
                     heights_m=np.full(1, np.nan),
                     acc_mps2=np.zeros((1, 3)),
                     episodes=tuple(replace(ep, index=0) for ep in taught),
+                    calibration_bend=True,
                 )
                 for _, event in self._detectors.update(one):
                     out.append((index, RANK_DETECTOR, event))
