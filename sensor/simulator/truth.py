@@ -125,13 +125,19 @@ def _episodes(
 
 
 def _repeated_alerts(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Alerts for runs of deep bends: one per run (a detector may re-alert inside it)."""
+    """Alerts for runs of deep bends: one per run (a detector may re-alert inside it).
+
+    Required alerts leave out the calibration bend (a setup movement the user is asked to
+    make; the chain does not count it); counting it only widens the allowed window.
+    """
     out: list[dict[str, Any]] = []
     for required, depth, window in ((True, 50.0, 57.0), (False, 40.0, 63.0)):
         eps = [
             e
             for e in episodes
-            if not e["prescribed"] and e["depth_deg"] > depth and (e["required"] or not required)
+            if not e["prescribed"]
+            and e["depth_deg"] > depth
+            and (not required or (e["required"] and e["activity"] != "calibration"))
         ]
         ends = np.array([e["t_end"] for e in eps])
         hits = [
