@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +20,7 @@ from sensor.simulator.script import builtin_script
 from service.app import App
 from service.cmd_serve import add_settings_args, serve, settings_from_args, setup_logging
 from service.config import HoldfastSettings
+from service.mqtt.broker_embedded import port_free
 from service.sources import simulated
 from service.terminal_view import TerminalView
 
@@ -53,15 +53,6 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def _demo_settings(args: argparse.Namespace, workdir: Path) -> HoldfastSettings:
     """The user's settings, but the demo never touches the real journal, and a busy default
     port (another broker already running) falls back to a free one instead of failing."""
@@ -69,8 +60,8 @@ def _demo_settings(args: argparse.Namespace, workdir: Path) -> HoldfastSettings:
     e = settings.embedded
     embedded = e.model_copy(
         update={
-            "tcp_port": e.tcp_port if _port_free(e.bind, e.tcp_port) else 0,
-            "ws_port": e.ws_port if _port_free(e.bind, e.ws_port) else 0,
+            "tcp_port": e.tcp_port if port_free(e.bind, e.tcp_port) else 0,
+            "ws_port": e.ws_port if port_free(e.bind, e.ws_port) else 0,
         }
     )
     journal = settings.journal.model_copy(update={"directory": workdir / "journal"})

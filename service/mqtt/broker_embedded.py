@@ -28,6 +28,17 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def port_free(host: str, port: int) -> bool:
+    """Whether a TCP listener could bind ``host:port`` now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 class EmbeddedBroker:
     """``async with EmbeddedBroker(...) as broker:`` runs amqtt until the block ends.
 
@@ -55,6 +66,16 @@ class EmbeddedBroker:
     async def start(self) -> None:
         for name in ("amqtt", "transitions"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        for port in (self.tcp_port, self.ws_port):
+            # Checked here for a clear message (amqtt logs a traceback and a vague error).
+            if not port_free(self.bind, port):
+                raise BrokerError(
+                    self.bind,
+                    port,
+                    "port in use; is another MQTT broker running? Use it with --broker-host "
+                    f"{self.bind} --broker-port {port}, or pick other ports with "
+                    "--embedded-port / --embedded-ws-port (0 = any free port)",
+                )
         try:
             self._broker = Broker(self._config(), loop=asyncio.get_running_loop())
             await self._broker.start()
