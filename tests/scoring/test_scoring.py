@@ -148,7 +148,7 @@ def test_score_cli_runs_the_real_chain(tmp_path: Path, capsys: pytest.CaptureFix
     assert '"flexion_episodes"' in out
     assert main(["score", str(tmp_path / "a.jsonl.gz")]) == 0
     assert "angle RMSE" in capsys.readouterr().out
-    # With context the chain is told each exercise; the bridge holds' truth is then expected.
+    # With --context the chain is told each exercise as it starts (Pipeline.set_exercise).
     assert main(["score", str(tmp_path), "--context", "--json"]) == 0
     assert '"context": true' in capsys.readouterr().out
 
