@@ -252,3 +252,29 @@ async def test_undelivered_events_wait_in_the_journal_across_a_service_restart(
     # The first session's events first, in order, then the new session's.
     assert sub.events() == expected_first + expected_later
     assert not (tmp_path / "journal" / "spill.jsonl").exists()
+
+
+async def test_two_sensors_each_arrive_complete_and_in_order(
+    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+) -> None:
+    other = write_bends_recording(tmp_path / "other.jsonl", bends=3, session_id="other")
+    sub = Subscriber(mosquitto.port, [EVENTS])
+    task = start(sub)
+    await sub.subscribed.wait()
+    specs = [
+        SourceSpec.replay(bends_recording, speed=50.0, sensor="left"),
+        SourceSpec.replay(other, speed=50.0, sensor="right"),
+    ]
+    app = App(settings_for(mosquitto.port, tmp_path), specs)
+    await app.run()
+    expected = {
+        "left": [e["type"] for e in expected_events(bends_recording)],
+        "right": [e["type"] for e in expected_events(other)],
+    }
+    await sub.wait_for(lambda: len(sub.events()) >= sum(map(len, expected.values())))
+    task.cancel()
+    for sensor, types in expected.items():
+        mine = [e for e in sub.events() if e["sensor"] == sensor]
+        assert [e["type"] for e in mine] == types
+        assert [e["seq"] for e in mine] == list(range(1, len(types) + 1))
+    assert set(sub.by_topic) >= {"holdfast/left/event/flexion", "holdfast/right/event/flexion"}
