@@ -15,6 +15,9 @@ trunk extension, mostly roll = straight-leg lift. Standing: forward flexion = to
 (deep) or forward bend. Anything else counts as ``unknown``. On a side nothing counts: the
 side plank is a hold.
 
+With no exercise given, a set needs two reps: the first is reported (with the decision time
+of the second) once the second confirms the rhythm; a lone excursion is no rep.
+
 A set ends after ``set_gap_s`` without a rep, ``flap_s`` after a posture change (unless the
 posture comes back mid-excursion: a sit-up's top reads "upright"), at a gap, an exercise
 change or the end of the session. A rep under ``partial_fraction`` of the set's median range is a
@@ -50,6 +53,7 @@ class _Set:
     names: list[str] = field(default_factory=list)
     roms: list[float] = field(default_factory=list)
     last_t: float = 0.0
+    pending: RepEvent | None = None  # auto mode: the first rep waits for a second
 
     @property
     def exercise(self) -> str:
@@ -154,7 +158,8 @@ class RepCounter:
         rom = d.shape.peak_deg
         st = self.current
         if st is not None and rom < self.settings.partial_fraction * float(np.median(st.roms)):
-            return []  # partial rep
+            st.last_t = t  # a partial rep is not counted, but the set goes on
+            return []
         if st is None:
             st = self.current = _Set(t_start=round(d.shape.t_leave, 4))
         st.names.append(name)
@@ -176,14 +181,25 @@ class RepCounter:
             t_start=round(d.shape.t_leave, 4),
             flagged=label in FLAGGED,
         )
-        return [(d.index, event)]
+        if exercise is None and len(st.names) == 1:
+            # Not told the exercise: one excursion is not yet a rhythm (getting off the floor,
+            # settling after a stretch). The first rep is reported with the second.
+            st.pending = event
+            return []
+        found: Found = []
+        if st.pending is not None:
+            first = st.pending.model_copy(update={"t": t, "exercise": label})
+            found.append((d.index, first))
+            st.pending = None
+        found.append((d.index, event))
+        return found
 
     def _close(self, index: int, t: float) -> Found:
         st = self.current
         self._close_at = None
-        if st is None:
-            return []
         self.current = None
+        if st is None or st.pending is not None:
+            return []  # nothing, or a lone excursion never confirmed as a rep
         event = SetEndedEvent(
             t=t, sensor=self.sensor, exercise=st.exercise, count=len(st.names), t_start=st.t_start
         )

@@ -107,3 +107,11 @@ def test_a_rep_is_never_invented_across_a_gap() -> None:
     assert [r.index for r in reps] == [1, 2]
     assert all(r.t_start > float(first.t_host_s[-1]) for r in reps)
     assert [s.count for s in of_type(later, SetEndedEvent)] == [2]
+
+
+def test_one_lone_excursion_is_a_rep_only_when_the_exercise_is_known() -> None:
+    keys = lie_down(0.0) + bridges(7.0, [25.0])
+    assert not of_type(run([session(keys)]), RepEvent)
+    events = run([session(keys)], exercise="bridge")
+    assert [r.index for r in of_type(events, RepEvent)] == [1]
+    assert [s.count for s in of_type(events, SetEndedEvent)] == [1]
