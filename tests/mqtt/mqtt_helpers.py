@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import json
@@ -263,15 +264,20 @@ def make_tls(directory: Path) -> TlsFiles:
 
 
 def expected_events(recording: Path) -> list[dict[str, Any]]:
-    """What ``holdfast replay --format jsonl`` prints for ``recording``."""
+    """What ``holdfast replay --format jsonl`` prints for ``recording`` (run once per file)."""
+    return [json.loads(line) for line in _replay_jsonl(str(recording))]
+
+
+@functools.cache
+def _replay_jsonl(recording: str) -> tuple[str, ...]:
     out = subprocess.run(
-        [sys.executable, "-m", "service.cli", "replay", str(recording), "--format", "jsonl"],
+        [sys.executable, "-m", "service.cli", "replay", recording, "--format", "jsonl"],
         check=True,
         capture_output=True,
         text=True,
         timeout=60,
     ).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    return tuple(line for line in out.splitlines() if line.strip())
 
 
 def settings_for(port: int, tmp: Path, **overrides: Any) -> HoldfastSettings:
