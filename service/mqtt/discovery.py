@@ -31,7 +31,7 @@ from typing import Any, get_args
 
 from dsp.events import Posture
 from service.mqtt.journal import OutMessage
-from service.mqtt.topics import OFFLINE, ONLINE, Topics, topic_safe
+from service.mqtt.topics import OFFLINE, ONLINE, Topics
 
 
 def _origin() -> dict[str, str]:
@@ -41,9 +41,9 @@ def _origin() -> dict[str, str]:
         return {"name": "holdfast"}
 
 
-def _device(sensor: str) -> dict[str, Any]:
+def _device(topics: Topics, sensor: str) -> dict[str, Any]:
     return {
-        "identifiers": [f"holdfast_{topic_safe(sensor)}"],
+        "identifiers": [topics.node_id(sensor)],
         "name": f"holdfast {sensor}",
         "manufacturer": "holdfast",
         "model": "back IMU coach",
@@ -53,11 +53,10 @@ def _device(sensor: str) -> dict[str, Any]:
 def _entity(
     topics: Topics, sensor: str, object_id: str, name: str, **fields: Any
 ) -> dict[str, Any]:
-    safe = topic_safe(sensor)
     return {
         "name": name,
-        "unique_id": f"holdfast_{safe}_{object_id}",
-        "device": _device(sensor),
+        "unique_id": f"{topics.node_id(sensor)}_{object_id}",
+        "device": _device(topics, sensor),
         "origin": _origin(),
         "availability": [
             {

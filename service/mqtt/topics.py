@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 _UNSAFE = re.compile(r"[/+#\s\x00]")
+_NODE_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")  # Home Assistant node and object ids
 ONLINE = "online"
 OFFLINE = "offline"
 
@@ -78,11 +79,16 @@ class Topics:
         """Answers to commands (ok or an error), QoS 1, not retained."""
         return f"{self.base(sensor)}/reply"
 
+    def node_id(self, sensor: str) -> str:
+        """Home Assistant node / device id of ``sensor``: ``holdfast_<sensor>`` under the
+        default prefix, else the prefix is part of it, so two services with different
+        prefixes do not claim the same Home Assistant entities."""
+        head = "holdfast" if self.prefix == "holdfast" else _NODE_UNSAFE.sub("_", self.prefix)
+        return f"{head}_{_NODE_UNSAFE.sub('_', sensor)}"
+
     def discovery(self, component: str, sensor: str, object_id: str) -> str:
         """Home Assistant discovery config topic of one entity."""
-        return (
-            f"{self.discovery_prefix}/{component}/holdfast_{topic_safe(sensor)}/{object_id}/config"
-        )
+        return f"{self.discovery_prefix}/{component}/{self.node_id(sensor)}/{object_id}/config"
 
     @property
     def ha_birth(self) -> str:

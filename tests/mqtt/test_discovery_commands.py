@@ -236,3 +236,29 @@ async def test_commands_are_answered_and_bad_ones_never_crash(
     assert all(parse_event(line).sensor == "back" for line in lines)
     await serving  # the session still ends normally
     task.cancel()
+
+
+async def test_a_custom_topic_prefix_moves_every_topic(
+    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+) -> None:
+    sub = Subscriber(mosquitto.port, ["#"], client_id="everything", clean_session=True)
+    task = start(sub)
+    await sub.subscribed.wait()
+    settings = settings_for(mosquitto.port, tmp_path, **{"mqtt.topic_prefix": "clinic/room2"})
+    app = App(settings, [SourceSpec.replay(bends_recording, speed=8.0)])
+    serving = asyncio.create_task(app.run())
+    await wait_until(lambda: app.runtimes["back"].state.calibrated)
+    async with aiomqtt.Client("127.0.0.1", mosquitto.port, identifier="display") as display:
+        await display.publish("clinic/room2/back/cmd/calibrate", b"{}", qos=1)
+        await wait_until(lambda: "clinic/room2/back/reply" in sub.by_topic)
+    await serving
+    task.cancel()
+    ours = [t for t in sub.by_topic if not t.startswith("homeassistant/")]
+    assert ours
+    assert all(t.startswith("clinic/room2/") for t in ours), ours
+    assert json.loads(sub.by_topic["clinic/room2/back/reply"][0])["ok"]
+    assert sub.by_topic["clinic/room2/status"][-1] == b"offline"
+    # Its own Home Assistant device, apart from a service under another prefix.
+    config = json.loads(sub.by_topic["homeassistant/sensor/clinic_room2_back/posture/config"][-1])
+    assert config["state_topic"] == "clinic/room2/back/state"
+    assert config["unique_id"] == "clinic_room2_back_posture"
