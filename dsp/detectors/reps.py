@@ -21,7 +21,8 @@ of the second) once the second confirms the rhythm; a lone excursion is no rep.
 A set ends after ``set_gap_s`` without a rep, ``flap_s`` after a posture change (unless the
 posture comes back mid-excursion: a sit-up's top reads "upright"), at a gap, an exercise
 change or the end of the session. A rep under ``partial_fraction`` of the set's median range is a
-partial rep: not counted.
+partial rep: not counted, unless it names as a different exercise and the next rep is
+small too: then the two start a new set (pelvic tilts after bridges, without a pause).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class _Set:
     roms: list[float] = field(default_factory=list)
     last_t: float = 0.0
     pending: RepEvent | None = None  # auto mode: the first rep waits for a second
+    candidate: tuple[Returned, str] | None = None  # a small, differently named rep
 
     @property
     def exercise(self) -> str:
@@ -155,11 +157,31 @@ class RepCounter:
         name = self.name(d.shape, d.posture_code, exercise)
         if name is None:
             return []
+        st = self.current
+        if st is None or d.shape.peak_deg >= self.settings.partial_fraction * float(
+            np.median(st.roms)
+        ):
+            if st is not None:
+                st.candidate = None  # the small one before was a partial rep after all
+            return self._count(d, name, t, exercise)
+        # Smaller than half the set's range: a partial rep, unless it is the start of another,
+        # smaller exercise (it names differently, and the next one is small too).
+        st.last_t = t  # the set goes on either way
+        if st.candidate is None:
+            if name != st.exercise:
+                st.candidate = (d, name)
+            return []
+        first, first_name = st.candidate
+        found = self._close(d.index, t)
+        found += self._count(first, first_name, t, exercise)
+        found += self._count(d, name, t, exercise)
+        return found
+
+    def _count(self, d: Returned, name: str, t: float, exercise: str | None) -> Found:
+        """Count ``d`` (decided now, at ``t``) into the current set, or a new one."""
         rom = d.shape.peak_deg
         st = self.current
-        if st is not None and rom < self.settings.partial_fraction * float(np.median(st.roms)):
-            st.last_t = t  # a partial rep is not counted, but the set goes on
-            return []
+        found: Found = []
         if st is None:
             st = self.current = _Set(t_start=round(d.shape.t_leave, 4))
         st.names.append(name)
@@ -185,8 +207,13 @@ class RepCounter:
             # Not told the exercise: one excursion is not yet a rhythm (getting off the floor,
             # settling after a stretch). The first rep is reported with the second.
             st.pending = event
-            return []
-        found: Found = []
+            return found
+        if st.pending is not None:
+            first = st.pending.model_copy(update={"t": t, "exercise": label})
+            found.append((d.index, first))
+            st.pending = None
+        found.append((d.index, event))
+        return found
         if st.pending is not None:
             first = st.pending.model_copy(update={"t": t, "exercise": label})
             found.append((d.index, first))

@@ -115,3 +115,11 @@ def test_one_lone_excursion_is_a_rep_only_when_the_exercise_is_known() -> None:
     events = run([session(keys)], exercise="bridge")
     assert [r.index for r in of_type(events, RepEvent)] == [1]
     assert [s.count for s in of_type(events, SetEndedEvent)] == [1]
+
+
+def test_smaller_movements_after_a_set_start_a_new_set() -> None:
+    keys = lie_down(0.0) + bridges(7.0, [25.0, 24.0, 26.0])
+    keys += bridges(keys[-1].t_s, [8.0, 8.0, 8.0, 8.0], hold_s=3.0)
+    events = run([session(keys)])
+    sets = of_type(events, SetEndedEvent)
+    assert [(s.exercise, s.count) for s in sets] == [("bridge", 3), ("pelvic_tilt", 4)]
