@@ -55,13 +55,15 @@ class Motion:
 
 class ScriptMotion(Motion):
     """A simulator script (``sensor.simulator``) as the wearer: its ideal sensor signals
-    (no noise, default mounting) at any time; after the script ends, its last pose."""
+    (no noise, the simulator's default mounting: up +z, forward +x) at any time; after the
+    script ends, its last pose."""
 
-    def __init__(self, script_name: str, seed: int = 1) -> None:
-        from sensor.simulator import SimulationSettings, builtin_script
+    def __init__(self, script: str, seed: int = 1) -> None:
+        """``script``: a built-in script name or a script file (``.toml``)."""
+        from sensor.simulator import SimulationSettings, load_script
         from sensor.simulator.session import build_motion
 
-        builder = build_motion(builtin_script(script_name), seed)
+        builder = build_motion(load_script(script), seed)
         self.timeline = builder.timeline
         self.duration_s = builder.now_s
         self.matrix = SimulationSettings().mounting.matrix
