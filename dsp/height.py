@@ -7,8 +7,12 @@ still periods with zero-velocity updates: the velocity must be zero at both ends
 is removed linearly before integrating to a height change. Over a few seconds this is good to
 about a decimetre, plenty to tell those three apart.
 
-The absolute height is anchored whenever it is known: standing at calibration and after a long
-upright movement (walking), lying on the floor when still on the back or a side.
+On a cheap sensor each movement's estimate is good to one or two decimetres (per-axis scale
+errors change the vertical bias as the sensor turns), so the estimate leans on what is known:
+anchored standing at calibration and after a long upright movement (walking); lying on the
+floor when still on the back or a side, and when the person rolled from there onto the belly;
+never below lying height or above standing; and an upright person who comes to rest within
+``snap_standing_m`` of standing height is taken to be standing.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, FloatArray
 
 # Orientation classes the tracker anchors on (same codes as dsp.posture).
-_CLASS_UPRIGHT, _CLASS_SUPINE, _CLASS_LEFT, _CLASS_RIGHT = 1, 2, 4, 5
+_CLASS_UPRIGHT, _CLASS_SUPINE, _CLASS_FACE_DOWN, _CLASS_LEFT, _CLASS_RIGHT = 1, 2, 3, 4, 5
+_LYING = (_CLASS_SUPINE, _CLASS_LEFT, _CLASS_RIGHT)
 
 
 class HeightSettings(BaseModel):
@@ -31,6 +36,9 @@ class HeightSettings(BaseModel):
     lying_height_m: float = Field(default=0.12, gt=0, description="lumbar height lying down")
     max_movement_s: float = Field(
         default=20.0, gt=0, description="longer movements are not integrated (drift)"
+    )
+    snap_standing_m: float = Field(
+        default=0.25, ge=0, description="upright and this close to standing: standing"
     )
     settle_s: float = Field(
         default=0.6,
@@ -55,6 +63,10 @@ class HeightTracker:
         # second before it was noticed. Extra truly-still samples only add noise.
         self._preroll_n = max(1, round(1.0 * rate_hz))
         self._recent = np.empty(0)
+        self._rest_cls = -1  # orientation class at the end of the last movement
+        #: Per sample of the last update: still long enough to count as zero velocity (the
+        #: moments at which the height is up to date).
+        self.settled = np.zeros(0, dtype=bool)
         self._still_run = 0
         self.height_m = float("nan")
         self._moving: list[FloatArray] = []
@@ -68,6 +80,7 @@ class HeightTracker:
         self._moving, self._moving_len, self._was_still = [], 0, True
         self._still_run = 0
         self._recent = np.empty(0)
+        self._rest_cls = -1
         self.height_m = float("nan")
 
     def update(
@@ -79,6 +92,7 @@ class HeightTracker:
             return heights
         vertical = np.einsum("ij,ij->i", acc_mps2, up) - STANDARD_GRAVITY_MPS2
         still = self._settled(still)
+        self.settled = still
         changes = np.flatnonzero(
             np.diff(np.concatenate([[self._was_still], still]).astype(np.int8))
         )
@@ -94,14 +108,30 @@ class HeightTracker:
                 self._moving_len += hi - lo
             else:
                 was_still = bool(still[lo - 1]) if lo > 0 else self._was_still
+                c = int(cls[lo])
                 if not was_still:
-                    self._close_movement(int(cls[lo]))
-                if int(cls[lo]) in (_CLASS_SUPINE, _CLASS_LEFT, _CLASS_RIGHT):
+                    self._close_movement(c)
+                    self._apply_knowledge(c)
+                if c in _LYING:
                     self.height_m = self.settings.lying_height_m
                 self._recent = np.concatenate([self._recent, vertical[lo:hi]])[-self._preroll_n :]
             heights[lo:hi] = self.height_m
         self._was_still = bool(still[-1])
         return heights
+
+    def _apply_knowledge(self, cls_now: int) -> None:
+        """What the body allows, applied each time a movement ends (see module doc)."""
+        s = self.settings
+        if cls_now == _CLASS_FACE_DOWN and self._rest_cls in _LYING:
+            self.height_m = s.lying_height_m  # rolled over on the floor
+        if not np.isnan(self.height_m):
+            self.height_m = float(np.clip(self.height_m, s.lying_height_m, s.standing_height_m))
+            if (
+                cls_now == _CLASS_UPRIGHT
+                and self.height_m >= s.standing_height_m - s.snap_standing_m
+            ):
+                self.height_m = s.standing_height_m
+        self._rest_cls = cls_now
 
     def _settled(self, still: np.ndarray) -> np.ndarray:
         """Still samples whose still run has lasted ``settle_s`` (run carried across chunks)."""

@@ -370,7 +370,8 @@ class Pipeline:
             self._emit_angles(offset, t, None, None, tilt, out)
             return
         before = self._posture.posture
-        changes = self._posture.update(cls, still, heights)
+        # Face-down is resolved by height, so only once the height is up to date (settled).
+        changes = self._posture.update(cls, self._height.settled, heights)
         baselines = self._baselines(t.shape[0], before, changes)
         for change in changes:
             out.append(

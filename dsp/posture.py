@@ -144,7 +144,10 @@ class PostureTracker:
             self._decided = True
             changes += _some(self._switch(k, self._resolve_face_down(float(heights[k]))))
             first = k + 1
-        if first >= hi:
+        if first >= hi or self.posture == "upright":
+            # A bend held for a while (gardening, the "L" stretch) stays a bend: the small
+            # movements while bent must not drift it down to the floor; getting onto hands and
+            # knees is its own transition, a new face-down run.
             return changes
         h = heights[first:hi]
         prev = np.concatenate([[heights[first - 1] if first > 0 else self._last_height], h[:-1]])
