@@ -15,8 +15,9 @@ trunk extension, mostly roll = straight-leg lift. Standing: forward flexion = to
 (deep) or forward bend. Anything else counts as ``unknown``. On a side nothing counts: the
 side plank is a hold.
 
-With no exercise given, a set needs two reps: the first is reported (with the decision time
-of the second) once the second confirms the rhythm; a lone excursion is no rep.
+With no exercise given, a set needs two reps that name alike and take a similar time: the
+first is reported (with the decision time of the second) once the second confirms the rhythm;
+a lone excursion is no rep.
 
 A set ends after ``set_gap_s`` without a rep, ``flap_s`` after a posture change (unless the
 posture comes back mid-excursion: a sit-up's top reads "upright"), at a gap, an exercise
@@ -62,6 +63,14 @@ class _Set:
         counts = Counter(self.names)
         best = max(counts.values())
         return next(n for n in self.names if counts[n] == best)
+
+
+def _alike(first: RepEvent, name: str, d: Returned) -> bool:
+    """Two excursions make a rhythm when they name alike and take a similar time (within a
+    factor of two: a 14 s stretch is not the first rep of 3 s dead bugs)."""
+    duration = max(1e-3, d.shape.t_back - d.shape.t_leave)
+    ratio = max(1e-3, first.duration_s) / duration
+    return first.exercise == name and 0.5 <= ratio <= 2.0
 
 
 class RepCounter:
@@ -182,6 +191,8 @@ class RepCounter:
         rom = d.shape.peak_deg
         st = self.current
         found: Found = []
+        if st is not None and st.pending is not None and not _alike(st.pending, name, d):
+            st = self.current = None  # the lone excursion before was something else
         if st is None:
             st = self.current = _Set(t_start=round(d.shape.t_leave, 4))
         st.names.append(name)
