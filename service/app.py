@@ -213,6 +213,7 @@ class App:
         finally:
             for rt in self.runtimes.values():
                 rt.stop_recording()
+            self.outbox.close()
 
     async def _run_tasks(self) -> None:
         self._announce()

@@ -19,6 +19,7 @@ in front of the journal (:meth:`Outbox.spill_all`).
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
 import os
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SPILL_NAME = "spill.jsonl"
 OFFSET_NAME = "spill.offset"
+LOCK_NAME = "lock"
 
 
 class JournalError(HoldfastError):
@@ -88,6 +90,7 @@ class Outbox:
         self._disk_count = 0
         self._read_offset = 0
         self._nonempty = asyncio.Event()
+        self._lock_fd: int | None = None
         if directory is not None:
             self._open_existing(directory)
 
@@ -106,6 +109,7 @@ class Outbox:
     def _open_existing(self, directory: Path) -> None:
         try:
             directory.mkdir(parents=True, exist_ok=True)
+            self._lock(directory)
             if not self._spill.exists():
                 return
             if self._offset_file.exists():
@@ -120,6 +124,25 @@ class Outbox:
             self._refill()
         else:
             self._clear_disk()
+
+    def _lock(self, directory: Path) -> None:
+        """One service per journal: two writers would interleave and corrupt it."""
+        fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise JournalError(
+                directory,
+                "in use by another holdfast service (give this one its own --journal-dir)",
+            ) from None
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        """Release the journal (the kernel also does when the process dies)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     # --- producer side -------------------------------------------------------------------
 

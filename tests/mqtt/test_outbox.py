@@ -5,10 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.mqtt.journal import Outbox, OutMessage
+from service.mqtt.journal import JournalError, Outbox, OutMessage
 
 
 def _msg(i: int) -> OutMessage:
@@ -56,6 +57,7 @@ def test_any_interleaving_of_put_and_ack_keeps_order(
             delivered += batch
             box.ack(len(batch))
         delivered += _drain(box, 3)
+        box.close()
         assert delivered == sent
 
 
@@ -66,6 +68,7 @@ def test_a_restart_delivers_what_was_left_in_the_journal(tmp_path: Path) -> None
     first = box.peek(3)
     box.ack(3)  # the broker has 0..2
     box.spill_all()  # graceful stop with the broker gone
+    box.close()
     assert first == [_msg(i) for i in range(3)]
 
     again = Outbox(tmp_path, max_memory=4)
@@ -81,7 +84,9 @@ def test_a_crash_after_reading_back_repeats_rather_than_loses(tmp_path: Path) ->
     box.ack(len(box.peek(2)))  # 0, 1 from memory
     batch = box.peek(2)  # 2, 3 read back from the journal, not yet acknowledged
     assert batch == [_msg(2), _msg(3)]
-    # The process dies here (no spill_all): the next start begins at 2 again.
+    # The process dies here (no spill_all; the kernel releases the lock): the next start
+    # begins at 2 again.
+    box.close()
     again = Outbox(tmp_path, max_memory=2)
     assert _drain(again, 5) == [_msg(i) for i in range(2, 6)]
 
@@ -101,3 +106,11 @@ def test_the_journal_is_bounded_and_counts_what_it_refuses(tmp_path: Path) -> No
         box.put(_msg(i))
     assert box.dropped == 4  # 1 in memory, 3 lines on disk, the rest refused
     assert _drain(box, 2) == [_msg(i) for i in range(4)]
+
+
+def test_one_service_per_journal(tmp_path: Path) -> None:
+    box = Outbox(tmp_path)
+    with pytest.raises(JournalError, match="in use by another holdfast service"):
+        Outbox(tmp_path)
+    box.close()
+    Outbox(tmp_path).close()  # free again once the first one is gone
