@@ -20,7 +20,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FilePath,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -57,9 +65,10 @@ class TlsSettings(_Section):
     """TLS to the broker; on when ``enabled`` or when ``ca_file`` is set."""
 
     enabled: bool = Field(default=False, description="use TLS with the system CA store")
-    ca_file: Path | None = Field(default=None, description="CA certificate (PEM) to trust")
-    cert_file: Path | None = Field(default=None, description="client certificate (PEM)")
-    key_file: Path | None = Field(default=None, description="client key (PEM)")
+    # FilePath: a missing file is a configuration error now, not a reconnect loop later.
+    ca_file: FilePath | None = Field(default=None, description="CA certificate (PEM) to trust")
+    cert_file: FilePath | None = Field(default=None, description="client certificate (PEM)")
+    key_file: FilePath | None = Field(default=None, description="client key (PEM)")
     insecure: bool = Field(default=False, description="skip the host name check (testing)")
 
     @property

@@ -43,6 +43,9 @@ IN_FLIGHT = 32
 """Publishes awaited together: enough to hide the round trip, far below broker limits."""
 LIVE_BACKLOG = 20
 """Angle messages kept while the sender is busy (2 s at 10 Hz); older ones are stale."""
+STABLE_SESSION_S = 10.0
+"""A session shorter than this does not reset the backoff: a broker that accepts and then
+drops us at once (e.g. another client took our client id) is retried slower and slower."""
 _AUTH_CODES = {4, 5, 134, 135}  # MQTT 3.1.1 CONNACK 4/5 and their MQTT 5 reason codes
 
 CommandHandler = Callable[[str, bytes], Iterable[OutMessage]]
@@ -152,9 +155,11 @@ class Publisher:
         auth_failures = 0
         loop = asyncio.get_running_loop()
         while True:
+            connected_at: float | None = None
             try:
                 async with self._client() as client:
-                    attempt = auth_failures = 0
+                    connected_at = loop.time()
+                    auth_failures = 0
                     self.connections += 1
                     self.connected.set()
                     log.info("connected to MQTT broker %s:%d", host, b.port)
@@ -182,6 +187,8 @@ class Publisher:
             finally:
                 self.connected.clear()
                 self._live.clear()
+            if connected_at is not None and loop.time() - connected_at >= STABLE_SESSION_S:
+                attempt = 0  # only a session that lasted resets the backoff (no flapping storm)
             delay = min(b.reconnect_max_s, b.reconnect_min_s * 2.0 ** min(attempt, 30))
             delay *= random.uniform(0.8, 1.2)
             attempt += 1

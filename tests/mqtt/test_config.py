@@ -65,6 +65,8 @@ def test_a_wrong_value_names_the_field_and_the_allowed_values(tmp_path: Path) ->
         load_settings(None, {"broker.port": 70000})
     with pytest.raises(ConfigError, match=r"mqtt\.topic_prefix"):
         load_settings(None, {"mqtt.topic_prefix": "holdfast/#"})
+    with pytest.raises(ConfigError, match=r"broker\.tls\.ca_file.*not point to a file"):
+        load_settings(None, {"broker.tls.ca_file": str(tmp_path / "missing-ca.pem")})
     with pytest.raises(ConfigError, match=r"broker\.hots"):
         load_settings(None, {"broker.hots": "typo"})
 
