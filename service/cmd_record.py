@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
 import sys
 import time
@@ -172,9 +171,11 @@ async def record(args: argparse.Namespace) -> int:
     try:
         await asyncio.wait({consumer, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
-        consumer.cancel()  # disconnects the sensor
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer  # re-raises what ended the stream (e.g. the sensor was not found)
+        if not consumer.done():
+            # Disconnect, then let the consumer write and process what had already arrived:
+            # a packet the sensor sent before the stop belongs in the recording.
+            await source.stop()
+        await consumer  # re-raises what ended the stream (e.g. the sensor was not found)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

@@ -32,7 +32,12 @@ class LinkFailed:
     error: BaseException
 
 
-InboxItem = Packet | LinkStatus | Replies | LinkFailed
+@dataclass(frozen=True, slots=True)
+class StreamEnded:
+    """The stream was stopped on purpose and everything that arrived before it was handed out."""
+
+
+InboxItem = Packet | LinkStatus | Replies | LinkFailed | StreamEnded
 
 
 class Inbox:
@@ -52,7 +57,7 @@ class Inbox:
         self._items.append(packet)
         self._ready.set()
 
-    def put(self, item: LinkStatus | Replies | LinkFailed) -> None:
+    def put(self, item: LinkStatus | Replies | LinkFailed | StreamEnded) -> None:
         self._items.append(item)
         self._ready.set()
 

@@ -19,13 +19,16 @@ from firmware_protocol.errors import DecodeError
 from firmware_protocol.profile import DeviceProfile, StreamDecoder
 from firmware_protocol.samples import DecodedSamples, FloatArray, Packet, SampleBatch
 from sensor.ble.discovery import AUTO
-from sensor.ble.inbox import Inbox, InboxItem, LinkFailed, Replies
+from sensor.ble.inbox import Inbox, InboxItem, LinkFailed, Replies, StreamEnded
 from sensor.ble.link import Link, resolve_rate
 from sensor.ble.settings import BleSettings
 from sensor.recording import Marker
 from sensor.source import LinkStatus, PacketTap, SourceItem
 
 MarkerTap = Callable[[Marker], None]
+
+_Out = SourceItem | LinkFailed | StreamEnded
+"""What decoding the inbox gives: items for the consumer, or how the stream ended."""
 
 #: Decoder replies that mean samples are missing before this packet's samples.
 GAP_REPLIES = frozenset({"lost_packets", "stream_restart"})
@@ -60,6 +63,7 @@ class BleSource:
         self._inbox = Inbox(self.settings.queue_max_packets)
         self._link = Link(self.target, self._sensor_id, self.settings, self._inbox, self.clock_s)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._decoder: StreamDecoder | None = None
         self._decoder_profile: DeviceProfile | None = None
         self._nominal_rate_hz: float | None = None
@@ -120,6 +124,8 @@ class BleSource:
                 items = await self._inbox.take_all()
                 failure: LinkFailed | None = None
                 for out in self._process(items):
+                    if isinstance(out, StreamEnded):
+                        return
                     if isinstance(out, LinkFailed):
                         failure = out
                         break
@@ -128,6 +134,17 @@ class BleSource:
                     raise failure.error
         finally:
             await self.close()
+
+    async def stop(self) -> None:
+        """End the stream on purpose, losing nothing that arrived.
+
+        Disconnects first; the iterator then hands out every packet that reached the inbox
+        before the link closed (so the recorder writes them) and ends normally. A stop is
+        not a link loss: it gives no ``disconnected`` status and no disconnect mark.
+        """
+        self._stopping = True
+        await self.close()
+        self._inbox.put(StreamEnded())
 
     async def close(self) -> None:
         """Stop the connection task (disconnects the sensor)."""
@@ -140,8 +157,8 @@ class BleSource:
 
     # --- decoding (off the callbacks) -------------------------------------------------------
 
-    def _process(self, items: list[InboxItem]) -> list[SourceItem | LinkFailed]:
-        out: list[SourceItem | LinkFailed] = []
+    def _process(self, items: list[InboxItem]) -> list[_Out]:
+        out: list[_Out] = []
         batch = _BatchBuilder()
         for item in items:
             if isinstance(item, Packet):
@@ -149,6 +166,8 @@ class BleSource:
                 continue
             self._flush(batch, out)
             if isinstance(item, LinkStatus):
+                if self._stopping and item.kind == "disconnected":
+                    continue  # our own stop closed the link: not a gap to report
                 self._on_status(item, out)
             elif isinstance(item, Replies):
                 self._on_replies(item.t_s, item.replies, item.malformed, out)
@@ -171,9 +190,7 @@ class BleSource:
             )
         return out
 
-    def _on_packet(
-        self, packet: Packet, batch: _BatchBuilder, out: list[SourceItem | LinkFailed]
-    ) -> None:
+    def _on_packet(self, packet: Packet, batch: _BatchBuilder, out: list[_Out]) -> None:
         self.packets_received += 1
         if self.packet_tap is not None:
             self.packet_tap(packet)
@@ -211,7 +228,7 @@ class BleSource:
             samples.acc_mps2, samples.gyro_dps, samples.t_device_s - self._t_device0_s
         )
 
-    def _on_status(self, status: LinkStatus, out: list[SourceItem | LinkFailed]) -> None:
+    def _on_status(self, status: LinkStatus, out: list[_Out]) -> None:
         if status.kind == "connected":
             if self._decoder is not None:
                 self._decoder.reset()
@@ -232,16 +249,16 @@ class BleSource:
         t_s: float,
         replies: tuple[tuple[str, object], ...],
         malformed: int,
-        out: list[SourceItem | LinkFailed],
+        out: list[_Out],
     ) -> None:
         self._apply_settings(replies)
         out.extend(self._statuses(t_s, replies, malformed))
 
     def _statuses(
         self, t_s: float, replies: tuple[tuple[str, object], ...], malformed: int
-    ) -> list[SourceItem | LinkFailed]:
+    ) -> list[_Out]:
         """Link status items for decode errors and battery readings."""
-        out: list[SourceItem | LinkFailed] = []
+        out: list[_Out] = []
         if malformed:
             self.malformed_total += malformed
             out.append(
@@ -273,7 +290,7 @@ class BleSource:
         if right is not None and right is not self._link.profile:
             self._link.switch_profile(right)
 
-    def _flush(self, batch: _BatchBuilder, out: list[SourceItem | LinkFailed]) -> None:
+    def _flush(self, batch: _BatchBuilder, out: list[_Out]) -> None:
         rate = self.nominal_rate_hz
         if rate is None:
             return
