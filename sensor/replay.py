@@ -12,12 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from firmware_protocol.errors import RecordingError
 from firmware_protocol.profile import DeviceProfile, StreamDecoder
 from firmware_protocol.registry import profile_for
-from firmware_protocol.samples import DecodedSamples, FloatArray, SampleBatch
+from sensor.batching import BatchBuilder
 from sensor.recording import Marker, MountingSpec, RawRecording, is_raw_recording
 from sensor.samples_csv import SamplesCsv
 from sensor.source import LinkStatus, SourceItem
@@ -99,7 +97,7 @@ def _decode_raw(
     decoder: StreamDecoder = profile.make_decoder()
     malformed_total = 0
     gap_next = False
-    builder = _BatchBuilder(info)
+    builder = BatchBuilder()
     items = iter(raw)
     while True:
         try:
@@ -108,12 +106,12 @@ def _decode_raw(
             break
         except RecordingError:
             # Deliver every sample read before the bad line, then report it.
-            batch = builder.flush(gap_next)
+            batch = builder.flush(info.sensor, info.nominal_rate_hz, gap_next)
             if batch is not None:
                 yield batch
             raise
         if isinstance(item, Marker):
-            batch = builder.flush(gap_next)
+            batch = builder.flush(info.sensor, info.nominal_rate_hz, gap_next)
             if batch is not None:
                 yield batch
                 gap_next = False
@@ -137,56 +135,13 @@ def _decode_raw(
                 yield LinkStatus(info.sensor, item.t_s, "battery", battery_pct=value)
         builder.add(item.t_s, result.samples)
         if builder.packets >= packets_per_batch:
-            batch = builder.flush(gap_next)
+            batch = builder.flush(info.sensor, info.nominal_rate_hz, gap_next)
             if batch is not None:
                 yield batch
                 gap_next = False
-    batch = builder.flush(gap_next)
+    batch = builder.flush(info.sensor, info.nominal_rate_hz, gap_next)
     if batch is not None:
         yield batch
-
-
-class _BatchBuilder:
-    """Collects decoded packets into one SampleBatch (arrays concatenated once)."""
-
-    def __init__(self, info: RecordingInfo) -> None:
-        self.info = info
-        self._t: list[FloatArray] = []
-        self._acc: list[FloatArray] = []
-        self._gyro: list[FloatArray] = []
-        self._tdev: list[FloatArray] = []
-        self.packets = 0
-
-    def add(self, t_host_s: float, samples: DecodedSamples) -> None:
-        n = len(samples)
-        self.packets += 1
-        if n == 0:
-            return
-        self._t.append(np.full(n, t_host_s))
-        self._acc.append(samples.acc_mps2)
-        if samples.gyro_dps is not None:
-            self._gyro.append(samples.gyro_dps)
-        if samples.t_device_s is not None:
-            self._tdev.append(samples.t_device_s)
-
-    def flush(self, gap_before: bool) -> SampleBatch | None:
-        self.packets = 0
-        if not self._t:
-            return None
-        n = sum(len(t) for t in self._t)
-        gyro = np.concatenate(self._gyro) if len(self._gyro) == len(self._t) else None
-        tdev = np.concatenate(self._tdev) if len(self._tdev) == len(self._t) else None
-        batch = SampleBatch(
-            sensor=self.info.sensor,
-            t_host_s=np.concatenate(self._t),
-            acc_mps2=np.concatenate(self._acc).reshape(n, 3),
-            gyro_dps=gyro,
-            t_device_s=tdev,
-            nominal_rate_hz=self.info.nominal_rate_hz,
-            gap_before=gap_before,
-        )
-        self._t, self._acc, self._gyro, self._tdev = [], [], [], []
-        return batch
 
 
 class ReplaySource:

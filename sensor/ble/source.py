@@ -12,12 +12,11 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 
-import numpy as np
-
 from firmware_protocol import metawear
 from firmware_protocol.errors import DecodeError
 from firmware_protocol.profile import DeviceProfile, StreamDecoder
-from firmware_protocol.samples import DecodedSamples, FloatArray, Packet, SampleBatch
+from firmware_protocol.samples import DecodedSamples, Packet
+from sensor.batching import BatchBuilder
 from sensor.ble.discovery import AUTO
 from sensor.ble.inbox import Inbox, InboxItem, LinkFailed, Replies, StreamEnded
 from sensor.ble.link import Link, resolve_rate
@@ -159,7 +158,7 @@ class BleSource:
 
     def _process(self, items: list[InboxItem]) -> list[_Out]:
         out: list[_Out] = []
-        batch = _BatchBuilder()
+        batch = BatchBuilder()
         for item in items:
             if isinstance(item, Packet):
                 self._on_packet(item, batch, out)
@@ -190,7 +189,7 @@ class BleSource:
             )
         return out
 
-    def _on_packet(self, packet: Packet, batch: _BatchBuilder, out: list[_Out]) -> None:
+    def _on_packet(self, packet: Packet, batch: BatchBuilder, out: list[_Out]) -> None:
         self.packets_received += 1
         if self.packet_tap is not None:
             self.packet_tap(packet)
@@ -290,7 +289,7 @@ class BleSource:
         if right is not None and right is not self._link.profile:
             self._link.switch_profile(right)
 
-    def _flush(self, batch: _BatchBuilder, out: list[_Out]) -> None:
+    def _flush(self, batch: BatchBuilder, out: list[_Out]) -> None:
         rate = self.nominal_rate_hz
         if rate is None:
             return
@@ -298,40 +297,3 @@ class BleSource:
         if made is not None:
             out.append(made)
             self._gap_next = False
-
-
-class _BatchBuilder:
-    """Decoded packets of one drain, concatenated into one SampleBatch."""
-
-    def __init__(self) -> None:
-        self._t: list[FloatArray] = []
-        self._acc: list[FloatArray] = []
-        self._gyro: list[FloatArray] = []
-        self._tdev: list[FloatArray] = []
-
-    def add(self, t_host_s: float, samples: DecodedSamples) -> None:
-        n = len(samples)
-        if n == 0:
-            return
-        self._t.append(np.full(n, t_host_s))
-        self._acc.append(samples.acc_mps2)
-        if samples.gyro_dps is not None:
-            self._gyro.append(samples.gyro_dps)
-        if samples.t_device_s is not None:
-            self._tdev.append(samples.t_device_s)
-
-    def flush(self, sensor: str, rate_hz: float, gap_before: bool) -> SampleBatch | None:
-        if not self._t:
-            return None
-        parts = len(self._t)
-        batch = SampleBatch(
-            sensor=sensor,
-            t_host_s=np.concatenate(self._t),
-            acc_mps2=np.concatenate(self._acc),
-            gyro_dps=np.concatenate(self._gyro) if len(self._gyro) == parts else None,
-            t_device_s=np.concatenate(self._tdev) if len(self._tdev) == parts else None,
-            nominal_rate_hz=rate_hz,
-            gap_before=gap_before,
-        )
-        self._t, self._acc, self._gyro, self._tdev = [], [], [], []
-        return batch
