@@ -15,9 +15,10 @@ trunk extension, mostly roll = straight-leg lift. Standing: forward flexion = to
 (deep) or forward bend. Anything else counts as ``unknown``. On a side nothing counts: the
 side plank is a hold.
 
-With no exercise given, a set needs two reps that name alike and take a similar time: the
-first is reported (with the decision time of the second) once the second confirms the rhythm;
-a lone excursion is no rep.
+With no exercise given, a set needs two reps that are the same movement and take a similar
+time: the first is reported (with the decision time of the second) once the second confirms
+the rhythm; a lone excursion is no rep. Same movement = named alike, or a forward bend and a
+toe touch (one movement, named by depth: bends that deepen as a person warms up are one set).
 
 A set ends after ``set_gap_s`` without a rep, ``flap_s`` after a posture change (unless the
 posture comes back mid-excursion: a sit-up's top reads "upright"), at a gap, an exercise
@@ -65,12 +66,23 @@ class _Set:
         return next(n for n in self.names if counts[n] == best)
 
 
+#: Names that are one movement cut by depth alone: a toe touch is a forward bend past
+#: ``toe_touch_min_deg``. A person warming up bends deeper with each rep (60, 75, 90 deg)
+#: without doing another exercise, so the two names make one rhythm.
+MOVEMENT: dict[str, str] = {"toe_touch": "standing_flexion", "forward_bend": "standing_flexion"}
+
+
+def _movement(name: str) -> str:
+    return MOVEMENT.get(name, name)
+
+
 def _alike(first: RepEvent, name: str, d: Returned) -> bool:
-    """Two excursions make a rhythm when they name alike and take a similar time (within a
-    factor of two: a 14 s stretch is not the first rep of 3 s dead bugs)."""
+    """Two excursions make a rhythm when they are the same movement (named alike, or the
+    same movement to another depth) and take a similar time (within a factor of two: a
+    14 s stretch is not the first rep of 3 s dead bugs)."""
     duration = max(1e-3, d.shape.t_back - d.shape.t_leave)
     ratio = max(1e-3, first.duration_s) / duration
-    return first.exercise == name and 0.5 <= ratio <= 2.0
+    return _movement(first.exercise) == _movement(name) and 0.5 <= ratio <= 2.0
 
 
 class RepCounter:
@@ -219,12 +231,6 @@ class RepCounter:
             # settling after a stretch). The first rep is reported with the second.
             st.pending = event
             return found
-        if st.pending is not None:
-            first = st.pending.model_copy(update={"t": t, "exercise": label})
-            found.append((d.index, first))
-            st.pending = None
-        found.append((d.index, event))
-        return found
         if st.pending is not None:
             first = st.pending.model_copy(update={"t": t, "exercise": label})
             found.append((d.index, first))

@@ -123,3 +123,33 @@ def test_smaller_movements_after_a_set_start_a_new_set() -> None:
     events = run([session(keys)])
     sets = of_type(events, SetEndedEvent)
     assert [(s.exercise, s.count) for s in sets] == [("bridge", 3), ("pelvic_tilt", 4)]
+
+
+def _standing_bends(t0: float, depths_deg: list[float], rest_s: float = 2.5) -> list[Key]:
+    """Forward bends from standing: down 1.4 s, 0.6 s at the bottom, up 1.4 s, rest."""
+    keys = [Key(t0)]
+    t = t0
+    for depth in depths_deg:
+        keys += [Key(t + 1.4, depth), Key(t + 2.0, depth), Key(t + 3.4), Key(t + 3.4 + rest_s)]
+        t += 3.4 + rest_s
+    return keys
+
+
+def test_bends_that_deepen_into_toe_touches_are_one_set() -> None:
+    # A forward bend and a toe touch are one movement named by depth: a person warming up
+    # who goes deeper with each bend did three reps, and the first one counts too.
+    events = run([session(_standing_bends(0.0, [55.0, 73.0, 88.0]))])
+    reps = of_type(events, RepEvent)
+    assert [r.index for r in reps] == [1, 2, 3]
+    assert all(r.flagged for r in reps)
+    assert [s.count for s in of_type(events, SetEndedEvent)] == [3]
+
+
+def test_a_lone_bend_between_other_movements_is_no_rep() -> None:
+    # Without the exercise one bend is no rhythm; a bridge set later does not confirm it.
+    keys = _standing_bends(0.0, [60.0]) + [Key(8.0)]
+    keys += [Key(k.t_s + 8.0, k.flexion_deg, k.lateral_deg, k.height_m) for k in lie_down(0.0)]
+    keys += bridges(keys[-1].t_s, [25.0, 24.0, 26.0])
+    events = run([session(keys)])
+    assert {r.exercise for r in of_type(events, RepEvent)} == {"bridge"}
+    assert [s.count for s in of_type(events, SetEndedEvent)] == [3]
