@@ -97,13 +97,21 @@ def score_events(events: Sequence[Event], truth: dict[str, Any], *, context: boo
     return s
 
 
+def rep_time(rep: RepEvent) -> float:
+    """When a rep happened: the middle of its movement, not the time it was decided. A rep
+    is decided when it is back, and with no exercise given the first rep of a set only once
+    the second confirms it (its ``t`` is then the second's): by ``t`` it would be scored
+    against whatever the person did next."""
+    return rep.t_start + 0.5 * rep.duration_s
+
+
 def _reps(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
-    reps = [e for e in events if isinstance(e, RepEvent)]
+    reps = [rep_time(e) for e in events if isinstance(e, RepEvent)]
     for st in truth.get("sets", []):
         if st["kind"] != "reps":
             continue
         t0, t1 = st["t_start"] - SET_MARGIN_S, st["t_end"] + SET_MARGIN_S
-        found = sum(1 for r in reps if t0 <= r.t <= t1)
+        found = sum(1 for r in reps if t0 <= r <= t1)
         cur = s.sets.setdefault(st["exercise"], [0, 0, 0])
         cur[0] += 1
         cur[1] += int(found == st["count"])
@@ -188,8 +196,9 @@ def _negatives(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None
     spans = [(a["t_start"], a["t_end"]) for a in truth.get("activities", []) if a["negative"]]
     s.negative_s += sum(b - a for a, b in spans)
     for e in events:
+        t = rep_time(e) if isinstance(e, RepEvent) else e.t
         if isinstance(e, RepEvent | HoldStartedEvent | FlexionAlertEvent) and any(
-            a <= e.t <= b for a, b in spans
+            a <= t <= b for a, b in spans
         ):
             s.negative_events[e.type] = s.negative_events.get(e.type, 0) + 1
 

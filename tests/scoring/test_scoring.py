@@ -165,3 +165,17 @@ def test_posture_accuracy_follows_the_chain_posture(truth: dict[str, Any]) -> No
     wrong: list[Event] = [PostureEvent(t=0.0, sensor="s", posture="prone", previous="unknown")]
     s = summary(score_events(wrong, truth, context=False))["posture_accuracy"]
     assert all(v["accuracy"] == 0.0 for v in s.values())
+
+
+def test_reps_are_scored_when_they_happened_not_when_they_were_decided(
+    truth: dict[str, Any],
+) -> None:
+    # With no exercise given the first rep of a set is reported with the second; a rep may be
+    # decided after its set (or in whatever follows it). It belongs to the set it was done in.
+    late = [
+        e.model_copy(update={"t": e.t + 12.0}) if isinstance(e, RepEvent) else e
+        for e in _perfect(truth)
+    ]
+    s = summary(score_events(late, truth, context=True))
+    assert all(r["exact_rate"] == 1.0 for r in s["reps"].values())
+    assert s["negative_activities"]["false_events"] == {}
