@@ -32,6 +32,10 @@ REPEATED_COUNT = 3
 REPEATED_WINDOW_S = 60.0
 SUSTAINED_DEG = 60.0
 SUSTAINED_S = 20.0
+#: A set ends after a rest longer than this (docs/detectors.md: longer than a 3 s hold plus a
+#: breath between reps, shorter than a rest between sets). Steps of one exercise (and side)
+#: with a shorter rest between them, and nothing else in between, are one set.
+SET_PAUSE_S = 10.0
 #: Flexion is undefined when lying on a side: |lateral| beyond this masks it.
 FLEXION_DEFINED_LATERAL_DEG = 60.0
 STILL_RATE_DPS = 3.0
@@ -220,6 +224,7 @@ def build_truth(
                     "episodes": [],
                 }
             )
+    sets, reps = _merge_sets(b.truth.sets, b.truth.reps, b.truth.activities)
     step = round(1.0 / (TRACE_RATE_HZ * FINE_DT_S))
     k = slice(0, None, step)
     trace = {
@@ -244,14 +249,57 @@ def build_truth(
         "sustained_flexion": sustained_runs,
         "alerts": sorted(alerts, key=lambda a: a["t"]),
         "holds": rnd(b.truth.holds),
-        "reps": rnd(b.truth.reps),
-        "sets": rnd(b.truth.sets),
+        "reps": rnd(reps),
+        "sets": rnd(sets),
         "postures": rnd(b.truth.postures),
         "activities": rnd(sorted(b.truth.activities, key=lambda a: a["t_start"])),
         "gaps": [
             {"t_start": _r(g.t_start_s), "t_end": _r(g.t_end_s), "kind": g.kind} for g in gaps
         ],
     }
+
+
+def _merge_sets(
+    sets: list[dict[str, Any]], reps: list[dict[str, Any]], activities: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Sets as a person counts them: a script lays down each step as its own set, but a step
+    of one bend, then another after a breath, then a third, is one set of three. Consecutive
+    rep sets of the same exercise and side, less than ``SET_PAUSE_S`` apart, with no other
+    activity between them, are merged; their reps are renumbered into the merged set."""
+    out: list[dict[str, Any]] = []
+    into: dict[int, tuple[int, int]] = {}  # id(old set) -> (merged set's number, index offset)
+    for st in sorted(sets, key=lambda x: x["t_start"]):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and st["kind"] == "reps" == prev["kind"]
+            and (st["exercise"], st["side"]) == (prev["exercise"], prev["side"])
+            and st["t_start"] - prev["t_end"] < SET_PAUSE_S
+            and not any(
+                prev["t_end"] <= a["t_start"] and a["t_end"] <= st["t_start"] for a in activities
+            )
+        ):
+            into[id(st)] = (prev["set"], prev["count"])
+            prev.update(t_end=st["t_end"], count=prev["count"] + st["count"])
+            continue
+        into[id(st)] = (st["set"], 0)
+        out.append(dict(st))
+    new_reps = []
+    for r in reps:
+        owner = _owner(r, sets)
+        if owner is None or id(owner) not in into:
+            new_reps.append(r)
+            continue
+        number, offset = into[id(owner)]
+        new_reps.append({**r, "set": number, "index": r["index"] + offset})
+    return out, new_reps
+
+
+def _owner(rep: dict[str, Any], sets: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for st in sets:
+        if st["exercise"] == rep["exercise"] and st["t_start"] <= rep["t_start"] <= st["t_end"]:
+            return st
+    return None
 
 
 def _round_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

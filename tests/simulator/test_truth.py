@@ -85,3 +85,24 @@ def test_heights_of_postures() -> None:
     assert max(by_posture["supine"]) < 0.15
     assert min(by_posture["quadruped"]) > 0.5
     assert max(by_posture["quadruped"]) < 0.7
+
+
+def test_steps_of_one_exercise_without_a_pause_are_one_set() -> None:
+    bend = '[[step]]\nactivity = "forward_bend"\ncount = 1\ndepth_deg = {}\n'
+    tr = _truth(bend.format(60) + bend.format(75) + bend.format(90))
+    assert [(s["exercise"], s["count"]) for s in tr["sets"]] == [("forward_bend", 3)]
+    assert [(r["set"], r["index"]) for r in tr["reps"]] == [(1, 1), (1, 2), (1, 3)]
+    # A rest between them ends the set; one set per side stays one set per side.
+    tr = _truth(
+        bend.format(60)
+        + '[[step]]\nactivity = "stand"\nduration_s = 20\n'
+        + bend.format(60)
+        + '[[step]]\nactivity = "single_leg_bridge"\ncount = 2\n',
+        calibration=False,
+    )
+    assert [(s["exercise"], s["side"], s["count"]) for s in tr["sets"]] == [
+        ("forward_bend", None, 1),
+        ("forward_bend", None, 1),
+        ("single_leg_bridge", "right", 2),
+        ("single_leg_bridge", "left", 2),
+    ]
