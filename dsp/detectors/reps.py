@@ -20,6 +20,10 @@ time: the first is reported (with the decision time of the second) once the seco
 the rhythm; a lone excursion is no rep. Same movement = named alike, or a forward bend and a
 toe touch (one movement, named by depth: bends that deepen as a person warms up are one set).
 
+A returned excursion is judged once the body has been back at rest for ``settle_s`` (or the
+next one came back, or ``flap_s`` passed); a posture change before that makes it part of a
+transition (the forward lean that starts lying down), not a rep.
+
 A set ends after ``set_gap_s`` without a rep, ``flap_s`` after a posture change (unless the
 posture comes back mid-excursion: a sit-up's top reads "upright"), at a gap, an exercise
 change or the end of the session. A rep under ``partial_fraction`` of the set's median range is a
@@ -38,7 +42,7 @@ import numpy as np
 from dsp.detectors.excursion import PostureChanged, Returned
 from dsp.detectors.exercises import FLAGGED, HOLD_ONLY
 from dsp.detectors.frame import POSTURE_CODE, Frame
-from dsp.detectors.reference import Shape
+from dsp.detectors.reference import Shape, angle_from_deg
 from dsp.detectors.settings import RepSettings
 from dsp.events import Event, RepEvent, SetEndedEvent, Side
 from firmware_protocol.samples import FloatArray
@@ -92,6 +96,9 @@ class RepCounter:
         self.current: _Set | None = None
         self.pending_close = False
         self._close_at: float | None = None  # posture left: the set ends then unless it returns
+        # The last excursion back, not yet judged: (decision, time back, exercise then).
+        self._held: tuple[Returned, float, str | None] | None = None
+        self._back_since: float | None = None  # back at rest since (held excursion)
 
     def name(self, shape: Shape, code: int, exercise: str | None) -> str | None:
         """The exercise an excursion was, or ``None`` when it is not a rep at all."""
@@ -143,28 +150,73 @@ class RepCounter:
         found: Found = []
         t = frame.t_s
         if self.pending_close and len(frame):
+            found += self._confirm(0, float(t[0]))  # a new exercise does not undo a rep
             found += self._close(0, float(t[0]))
         self.pending_close = False
         i = 0
         for d in decisions:
+            found += self._settle(frame, i, d.index)
             found += self._expire(t, i, d.index)
             i = d.index
             if isinstance(d, PostureChanged):
                 if d.restored:
                     self._close_at = None
-                elif self.current is not None and self._close_at is None:
-                    self._close_at = float(t[d.index]) + self.settings.flap_s
+                else:
+                    self._held = None  # out and on into another posture: a transition
+                    self._back_since = None
+                    if self.current is not None and self._close_at is None:
+                        self._close_at = float(t[d.index]) + self.settings.flap_s
             elif in_place(d.posture_code, d.rest_up):
+                found += self._confirm(d.index, float(t[d.index]))  # the next one came back
                 if self._close_at is not None:
                     found += self._close(d.index, float(t[d.index]))
-                found += self._rep(d, float(t[d.index]), exercise)
+                self._held = (d, float(t[d.index]), exercise)
+                self._back_since = None
+        found += self._settle(frame, i, len(frame))
         found += self._expire(t, i, len(frame))
         return found
 
+    def _settle(self, frame: Frame, lo: int, hi: int) -> Found:
+        """Judge the held excursion on samples ``lo:hi``: it is a rep once the body has been
+        back at its rest for ``settle_s`` (within the return level, at least the posture's
+        start threshold), or ``flap_s`` after it came back without a posture change."""
+        if self._held is None or hi <= lo:
+            return []
+        d, t_back, _ = self._held
+        t = frame.t_s[lo:hi]
+        deadline = np.flatnonzero(t >= t_back + self.settings.flap_s)
+        k_end = int(deadline[0]) if deadline.size else hi - lo
+        if d.rest_up is None:
+            return self._confirm(lo, float(t[0]))
+        s = self.settings
+        start = s.upright_start_deg if d.posture_code == POSTURE_CODE["upright"] else s.start_deg
+        level = max(start, s.return_fraction * d.shape.peak_deg)
+        back = angle_from_deg(frame.u_body[lo:hi], d.rest_up) < level
+        idx = np.arange(back.shape[0])
+        last_out = np.maximum.accumulate(np.where(~back, idx, -1))
+        run_t0 = t[np.minimum(last_out + 1, back.shape[0] - 1)]
+        if self._back_since is not None:
+            run_t0 = np.where(last_out < 0, self._back_since, run_t0)
+        ok = np.flatnonzero(back & (t - run_t0 >= s.settle_s))
+        k = min(k_end, int(ok[0])) if ok.size else k_end
+        if k < hi - lo:
+            return self._confirm(lo + k, float(t[k]))
+        self._back_since = float(run_t0[-1]) if back[-1] else None
+        return []
+
+    def _confirm(self, index: int, t: float) -> Found:
+        """The held excursion is a rep (judged and counted now, at ``t``)."""
+        if self._held is None:
+            return []
+        d, _, exercise = self._held
+        self._held = None
+        self._back_since = None
+        return self._rep(d, index, t, exercise)
+
     def _expire(self, t: np.ndarray, lo: int, hi: int) -> Found:
         st = self.current
-        if st is None or hi <= lo:
-            return []
+        if st is None or hi <= lo or self._held is not None:
+            return []  # (an excursion being judged keeps the set open)
         due = st.last_t + self.settings.set_gap_s
         if self._close_at is not None:
             due = min(due, self._close_at)
@@ -174,7 +226,7 @@ class RepCounter:
         k = lo + int(late[0])
         return self._close(k, float(t[k]))
 
-    def _rep(self, d: Returned, t: float, exercise: str | None) -> Found:
+    def _rep(self, d: Returned, index: int, t: float, exercise: str | None) -> Found:
         name = self.name(d.shape, d.posture_code, exercise)
         if name is None:
             return []
@@ -184,7 +236,7 @@ class RepCounter:
         ):
             if st is not None:
                 st.candidate = None  # the small one before was a partial rep after all
-            return self._count(d, name, t, exercise)
+            return self._count(d, name, index, t, exercise)
         # Smaller than half the set's range: a partial rep, unless it is the start of another,
         # smaller exercise (it names differently, and the next one is small too).
         st.last_t = t  # the set goes on either way
@@ -193,13 +245,16 @@ class RepCounter:
                 st.candidate = (d, name)
             return []
         first, first_name = st.candidate
-        found = self._close(d.index, t)
-        found += self._count(first, first_name, t, exercise)
-        found += self._count(d, name, t, exercise)
+        found = self._close(index, t)
+        found += self._count(first, first_name, index, t, exercise)
+        found += self._count(d, name, index, t, exercise)
         return found
 
-    def _count(self, d: Returned, name: str, t: float, exercise: str | None) -> Found:
-        """Count ``d`` (decided now, at ``t``) into the current set, or a new one."""
+    def _count(
+        self, d: Returned, name: str, index: int, t: float, exercise: str | None
+    ) -> Found:
+        """Count ``d`` (decided now, at sample ``index``, time ``t``) into the current set, or a
+        new one."""
         rom = d.shape.peak_deg
         st = self.current
         found: Found = []
@@ -233,9 +288,9 @@ class RepCounter:
             return found
         if st.pending is not None:
             first = st.pending.model_copy(update={"t": t, "exercise": label})
-            found.append((d.index, first))
+            found.append((index, first))
             st.pending = None
-        found.append((d.index, event))
+        found.append((index, event))
         return found
 
     def _close(self, index: int, t: float) -> Found:
@@ -250,5 +305,6 @@ class RepCounter:
         return [(index, event)]
 
     def close(self, t_s: float) -> list[Event]:
-        """Gap or end of session: the open set ends (a rep is never invented across a gap)."""
-        return [e for _, e in self._close(0, t_s)]
+        """Gap or end of session: the open set ends (a rep is never invented across a gap).
+        An excursion that came back before it is a rep: it did not go on into a posture."""
+        return [e for _, e in self._confirm(0, t_s) + self._close(0, t_s)]

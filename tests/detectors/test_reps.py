@@ -147,9 +147,29 @@ def test_bends_that_deepen_into_toe_touches_are_one_set() -> None:
 
 def test_a_lone_bend_between_other_movements_is_no_rep() -> None:
     # Without the exercise one bend is no rhythm; a bridge set later does not confirm it.
-    keys = _standing_bends(0.0, [60.0]) + [Key(8.0)]
+    keys = [*_standing_bends(0.0, [60.0]), Key(8.0)]
     keys += [Key(k.t_s + 8.0, k.flexion_deg, k.lateral_deg, k.height_m) for k in lie_down(0.0)]
     keys += bridges(keys[-1].t_s, [25.0, 24.0, 26.0])
     events = run([session(keys)])
     assert {r.exercise for r in of_type(events, RepEvent)} == {"bridge"}
     assert [s.count for s in of_type(events, SetEndedEvent)] == [3]
+
+
+def test_leaning_forward_to_lie_down_after_bends_is_no_rep() -> None:
+    # Getting down to the floor starts with a forward lean past 30 deg; the body goes on
+    # through upright into sitting and lying, never back at its standing rest: no rep.
+    keys = _standing_bends(0.0, [60.0, 62.0, 58.0])
+    t = keys[-1].t_s
+    keys += [
+        Key(t + 0.9, 40.0, 0.0, 0.9),
+        Key(t + 1.6, -10.0, 0.0, 0.6),
+        Key(t + 2.4, -25.0, 0.0, 0.35),
+        Key(t + 3.6, -90.0, 0.0, 0.12),
+        Key(t + 12.0, -90.0, 0.0, 0.12),
+    ]
+    events = run([session(keys)])
+    assert [r.index for r in of_type(events, RepEvent)] == [1, 2, 3]
+    assert [s.count for s in of_type(events, SetEndedEvent)] == [3]
+    # The same lean from standing that comes back to standing is a rep.
+    keys = _standing_bends(0.0, [60.0, 62.0, 58.0, 40.0])
+    assert len(of_type(run([session(keys)]), RepEvent)) == 4
