@@ -12,7 +12,8 @@ One state machine per sensor, shared by the rep counter and the hold timer:
   ``return_fraction`` of its running peak (a rep candidate), or is abandoned when it lasts
   longer than ``max_excursion_s`` without a hold (the person settled somewhere new);
   while it lasts, being steady beyond the hold threshold starts a *hold*, which ends lowered
-  (the excursion returns), moved (the orientation leaves the hold's by more than
+  (back below ``return_fraction`` of the hold's level; standing, where the body sways, for
+  ``lowered_dwell_s``), moved (the orientation leaves the hold's by more than
   ``move_deg`` other than back toward rest, or the posture changes) or on a gap;
 - *re-arm*: after a return, wait until back near rest (or steady somewhere: a new rest) so
   the tail of one rep cannot start the next.
@@ -102,11 +103,16 @@ Happening = HoldStart | HoldEnd | Returned | PostureChanged
 HoldRule = Callable[[int], float | None]
 
 
-def _run_at_least(flag: np.ndarray, run_before: int, n: int) -> tuple[np.ndarray, int]:
-    """Where ``flag`` has been true for ``n`` samples in a row (run carried in and out)."""
+def _runs(flag: np.ndarray, run_before: int) -> np.ndarray:
+    """How many samples in a row ``flag`` has been true at each sample (run carried in)."""
     idx = np.arange(flag.shape[0])
     last_false = np.maximum.accumulate(np.where(~flag, idx, -1))
-    run = np.where(last_false >= 0, idx - last_false, idx + 1 + run_before)
+    return np.asarray(np.where(last_false >= 0, idx - last_false, idx + 1 + run_before))
+
+
+def _run_at_least(flag: np.ndarray, run_before: int, n: int) -> tuple[np.ndarray, int]:
+    """Where ``flag`` has been true for ``n`` samples in a row (run carried in and out)."""
+    run = _runs(flag, run_before)
     return np.asarray(run >= n), int(run[-1]) if run.size else run_before
 
 
@@ -152,6 +158,10 @@ class ExcursionTracker:
         self._hold_up_t = 0.0
         self._hold_u = np.zeros(3)
         self._hold_axis = np.zeros(3)
+        self._hold_t = 0.0
+        self._ret_run = self._settle_run = 0
+        self._ret_runs: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._settle_runs: np.ndarray = np.zeros(0, dtype=np.int64)
 
     # --- signals --------------------------------------------------------------------------------
 
@@ -252,6 +262,13 @@ class ExcursionTracker:
     def _rest_n(self) -> int:
         dt = self._dt_s if self._dt_s else 0.02
         return max(1, round(self.reps.rest_capture_s / dt))
+
+    def _dwell_n(self) -> int:
+        """Samples a standing hold must stay back to be lowered (1: supported, at once)."""
+        if self.code != UPRIGHT_CODE:
+            return 1
+        dt = self._dt_s if self._dt_s else 0.02
+        return max(1, round(self.holds.lowered_dwell_s / dt))
 
     def _pre_len(self) -> int:
         dt = self._dt_s if self._dt_s else 0.02
@@ -412,10 +429,13 @@ class ExcursionTracker:
         r = self.reps
         m = hi - i
         peak = np.maximum(self._peak, np.maximum.accumulate(e))
-        k_ret = self._first(e < r.return_fraction * peak)
-        # Or came most of the way back and settled there: the rest after a long hold can sit
-        # a degree or two off the reference (the mat, the clothing, the fusion's bias).
-        k_settle = self._first(steady[i:hi] & (e < r.settled_return_fraction * peak))
+        if self.holding:
+            k_ret, k_settle = self._lowered(e, steady[i:hi])
+        else:
+            k_ret = self._first(e < r.return_fraction * peak)
+            # Or came most of the way back and settled there: the rest after a long hold can
+            # sit a degree or two off the reference (the mat, the clothing, the fusion's bias).
+            k_settle = self._first(steady[i:hi] & (e < r.settled_return_fraction * peak))
         base = 0.0
         if k_settle < k_ret:
             k_ret = k_settle
@@ -434,11 +454,7 @@ class ExcursionTracker:
         self._buf_t.append(t[i : i + stop])
         self._buf_u.append(u[i : i + stop])
         if self.holding:
-            self._hold_sum += float(np.sum(e[:k]))
-            self._hold_n += k
-            near = np.flatnonzero(dev[:k] < 0.5 * self.holds.move_deg)
-            if near.size:
-                self._hold_up_t = float(t[i + int(near[-1])])
+            self._hold_carry(k, e, t[i:hi], dev)
         if k == m:
             self._peak = float(peak[-1])
             return hi
@@ -459,6 +475,40 @@ class ExcursionTracker:
             return j
         return j + 1
 
+    def _hold_carry(self, k: int, e: FloatArray, t: FloatArray, dev: FloatArray) -> None:
+        """Carry the hold's state to sample ``k`` (the decision, or the end of the chunk)."""
+        self._hold_sum += float(np.sum(e[:k]))
+        self._hold_n += k
+        near = np.flatnonzero(dev[:k] < 0.5 * self.holds.move_deg)
+        if near.size:
+            self._hold_up_t = float(t[int(near[-1])])
+        last = min(k, e.shape[0] - 1)
+        self._ret_run = int(self._ret_runs[last])
+        self._settle_run = int(self._settle_runs[last])
+
+    def _lowered(self, e: FloatArray, steady: np.ndarray) -> tuple[int, int]:
+        """Where a hold is lowered (back below the return level), or lowered and settled
+        short of the reference.
+
+        Measured against the hold's own level (the mean excursion since it started), not the
+        running peak: sway on a small excursion (single-leg balance: ~1 deg on ~3 deg) lifts
+        the peak well above the level held, and a trough of that sway passes below a fraction
+        of it for a moment. Standing, the body sways (an inverted pendulum balancing, more on
+        one leg or a soft surface), so a return must last ``holds.lowered_dwell_s``: a
+        person who lowers stays at rest, sway oscillates about the held position and dips
+        below the return level only briefly. Lying, on hands and knees or on a side the
+        pelvis is supported (tremor stays inside ``steady_deg``) and a hold is lowered at
+        the first return, as any excursion."""
+        r = self.reps
+        n = np.arange(1, e.shape[0] + 1)
+        level = (self._hold_sum + np.cumsum(e)) / (self._hold_n + n)
+        dwell = self._dwell_n()
+        below = e < r.return_fraction * level
+        settled = steady & (e < r.settled_return_fraction * level)
+        self._ret_runs = _runs(below, self._ret_run)
+        self._settle_runs = _runs(settled, self._settle_run)
+        return self._first(self._ret_runs >= dwell), self._first(self._settle_runs >= dwell)
+
     def _moved(self, u: FloatArray) -> tuple[np.ndarray, FloatArray]:
         d = rotation_from_deg(u, self._hold_u)
         along = d @ self._hold_axis
@@ -476,6 +526,8 @@ class ExcursionTracker:
             _, arrive, _, _ = movement_times(bt, be, level, None)
         self.holding = self._had_hold = True
         self._hold_sum, self._hold_n = level, 1
+        self._hold_t = t_j
+        self._ret_run = self._settle_run = 0
         self._hold_up_t = t_j
         self._hold_u = u_j.copy()
         axis = rotation_from_deg(self._rest_of(u_j)[None, :], u_j)[0]
@@ -487,7 +539,13 @@ class ExcursionTracker:
         bu = np.concatenate(self._buf_u)
         level = self._peak
         if self.holding:
-            hold_level = self._hold_sum / max(1, self._hold_n)
+            # The level held: from the start of the hold to where the dwell that confirmed
+            # the lowering began (those samples are the rest, not the hold).
+            dwell_s = self.holds.lowered_dwell_s if self.code == UPRIGHT_CODE else 0.0
+            held = (bt >= self._hold_t) & (bt < bt[-1] - dwell_s)
+            hold_level = (
+                float(np.mean(be[held])) if held.any() else self._hold_sum / max(1, self._hold_n)
+            )
             _, _, depart, _ = movement_times(bt, be, level, hold_level, base)
             out.append(HoldEnd(j, depart, "lowered"))
         out.append(Returned(j, self._shape(bt, be, bu, level, base), self.code, self.ref))

@@ -55,6 +55,11 @@ class HoldSettings(BaseModel):
     the smallest pelvic movement we still separate from breathing and sway (< 1 deg at rest).
     ``move_deg``: sway (~1 deg) and tremor (~0.1-0.3 deg) stay far inside it, a deliberate
     repositioning (rolling, kneeling up) does not; lowering back toward rest is not "moved".
+    ``lowered_dwell_s``: standing, the body sways (~1 deg at 0.2-1.2 Hz on one leg, on a
+    ~3 deg single-leg-balance excursion) and a sway trough dips below the return level for a
+    fraction of a second; a standing hold is lowered once back this long (= ``reps.settle_s``,
+    the chain's time for stillness to be a rest). Supported holds (lying, on hands and knees,
+    on a side) only tremor and are lowered at the first return.
     Tremor power is the acceleration power in ``tremor_band_hz`` (physiological tremor
     8-12 Hz, fatigue tremor of a held muscle 3-8 Hz: e.g. Lippold 1970; Gandevia 2001).
     """
@@ -64,6 +69,11 @@ class HoldSettings(BaseModel):
     min_excursion_deg: float = Field(default=2.0, gt=0, description="other holds, deg")
     move_deg: float = Field(
         default=8.0, gt=0, description="leaving the hold orientation this far = moved, deg"
+    )
+    lowered_dwell_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="a hold that swayed is lowered once back this long (= reps.settle_s)",
     )
     tick_s: float = Field(default=1.0, gt=0, description="hold_tick period (issue 4: 1 Hz)")
     tremor_band_hz: tuple[float, float] = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from detector_helpers import (
     RATE_HZ,
     SHIFT_S,
@@ -12,7 +13,7 @@ from detector_helpers import (
     session,
     side_plank,
 )
-from synth import split
+from synth import Key, split
 
 from dsp.events import (
     HoldEndedEvent,
@@ -22,6 +23,80 @@ from dsp.events import (
     SessionSummaryEvent,
 )
 from dsp.pipeline import Pipeline
+
+
+def _sway_deg(t: np.ndarray, phase: float) -> tuple[np.ndarray, np.ndarray]:
+    """Postural sway standing on one leg: ~1 deg at 0.2-1 Hz (lateral, forward)."""
+    lat = (
+        0.9 * np.sin(2 * np.pi * 0.45 * t + phase)
+        + 0.6 * np.sin(2 * np.pi * 0.9 * t + 1.1 + phase)
+        + 0.3 * np.sin(2 * np.pi * 0.23 * t + 2.0)
+    )
+    flex = 0.5 * np.sin(2 * np.pi * 0.6 * t + 0.7 + phase)
+    return lat, flex
+
+
+def _balance(
+    holds: int, hold_s: float, tilt_deg: float = 3.0
+) -> tuple[list[Key], list[tuple[float, float]]]:
+    """Single-leg balance from standing: the free side of the pelvis drops ``tilt_deg`` (1 s),
+    held ``hold_s`` with sway whose troughs come within 1.7 deg of standing, back on both feet
+    (1 s) and 5 s of quiet standing, ``holds`` times. Also each one-leg stance (session time)."""
+    keys = [Key(0.0), Key(3.0)]
+    stances = []
+    t = 3.0
+    for i in range(holds):
+        keys.append(Key(t + 1.0, 0.0, tilt_deg))
+        ts = np.arange(0.1, hold_s, 0.1)
+        ramp = np.clip(np.minimum(ts, hold_s - ts) / 0.5, 0.0, 1.0)  # sway fades in and out
+        lat, flex = _sway_deg(ts, 1.3 * i)
+        keys += [
+            Key(t + 1.0 + float(x), float(f * r), tilt_deg + float(y * r))
+            for x, y, f, r in zip(ts, lat, flex, ramp, strict=True)
+        ]
+        keys += [Key(t + 1.0 + hold_s, 0.0, tilt_deg), Key(t + 2.0 + hold_s), Key(t + 7.0 + hold_s)]
+        stances.append((SHIFT_S + t + 1.0, SHIFT_S + t + 1.0 + hold_s))
+        t += 7.0 + hold_s
+    return keys, stances
+
+
+def test_sway_on_one_leg_neither_ends_the_balance_hold_nor_makes_the_rest_one() -> None:
+    """The sway of a single-leg stance (~1 deg) is a third of the pelvis's drop (~3 deg): a
+    trough of it is not lowering, and standing on both feet again is the rest, not a hold."""
+    keys, stances = _balance(3, 12.0)
+    events = run([session(keys)], exercise="single_leg_balance")
+    ended = of_type(events, HoldEndedEvent)
+    assert len(ended) == len(stances)
+    for hold, (t0, t1) in zip(ended, stances, strict=True):
+        assert hold.exercise == "single_leg_balance"
+        assert hold.reason == "lowered"
+        assert hold.completed  # 12 s on one leg, 10 s prescribed
+        assert t0 < hold.t_start + 0.5 * hold.duration_s < t1  # the stance, not the rest
+        assert hold.sway_deg > 0.3
+
+
+def test_a_swaying_hold_is_the_same_in_any_chunking() -> None:
+    keys, _ = _balance(2, 11.0)
+    batch = session(keys, seed=3)
+    whole = of_type(run([batch], exercise="single_leg_balance"), HoldEndedEvent)
+    cuts = list(range(7, len(batch), 37))
+    pieces = of_type(run(split(batch, cuts), exercise="single_leg_balance"), HoldEndedEvent)
+    assert len(whole) == 2
+    assert [h.model_dump(exclude={"id", "seq"}) for h in pieces] == [
+        h.model_dump(exclude={"id", "seq"}) for h in whole
+    ]
+
+
+def test_putting_the_foot_down_between_two_balances_makes_two_holds() -> None:
+    """Back on both feet for a moment (2 s) and up again: two holds, not one."""
+    keys, _ = _balance(1, 11.0)
+    t = keys[-1].t_s - 3.0  # 2 s after landing
+    keys = [*keys[:-1], Key(t)]
+    more, _ = _balance(1, 11.0)
+    keys += [Key(t + k.t_s - 3.0, k.flexion_deg, k.lateral_deg) for k in more[2:]]
+    events = run([session(keys)], exercise="single_leg_balance")
+    ended = of_type(events, HoldEndedEvent)
+    assert [h.reason for h in ended] == ["lowered", "lowered"]
 
 
 def _plank_keys(hold_s: float) -> tuple[list, float]:  # type: ignore[type-arg]
