@@ -155,21 +155,36 @@ def test_a_lone_bend_between_other_movements_is_no_rep() -> None:
     assert [s.count for s in of_type(events, SetEndedEvent)] == [3]
 
 
-def test_leaning_forward_to_lie_down_after_bends_is_no_rep() -> None:
-    # Getting down to the floor starts with a forward lean past 30 deg; the body goes on
-    # through upright into sitting and lying, never back at its standing rest: no rep.
+def _bends_then_lie_down() -> list[Key]:
     keys = _standing_bends(0.0, [60.0, 62.0, 58.0])
     t = keys[-1].t_s
-    keys += [
+    return [
+        *keys,
         Key(t + 0.9, 40.0, 0.0, 0.9),
         Key(t + 1.6, -10.0, 0.0, 0.6),
         Key(t + 2.4, -25.0, 0.0, 0.35),
         Key(t + 3.6, -90.0, 0.0, 0.12),
         Key(t + 12.0, -90.0, 0.0, 0.12),
     ]
-    events = run([session(keys)])
+
+
+def test_leaning_forward_to_lie_down_after_bends_is_no_rep() -> None:
+    # Getting down to the floor starts with a forward lean past 30 deg; the body goes on
+    # through upright into sitting and lying, never back at its standing rest: no rep.
+    events = run([session(_bends_then_lie_down())])
     assert [r.index for r in of_type(events, RepEvent)] == [1, 2, 3]
     assert [s.count for s in of_type(events, SetEndedEvent)] == [3]
     # The same lean from standing that comes back to standing is a rep.
     keys = _standing_bends(0.0, [60.0, 62.0, 58.0, 40.0])
     assert len(of_type(run([session(keys)]), RepEvent)) == 4
+
+
+def test_judging_a_rep_back_at_rest_does_not_depend_on_the_chunking() -> None:
+    batch = session(_bends_then_lie_down(), seed=3)
+    kinds = (RepEvent, SetEndedEvent)
+    whole = [e for e in run([batch]) if isinstance(e, kinds)]
+    for cuts in (list(range(1, len(batch))), list(range(7, len(batch), 13))):
+        pieces = [e for e in run(split(batch, cuts)) if isinstance(e, kinds)]
+        assert [e.model_dump(exclude={"seq", "id"}) for e in pieces] == [
+            e.model_dump(exclude={"seq", "id"}) for e in whole
+        ]
