@@ -250,9 +250,7 @@ class RepCounter:
         found += self._count(d, name, index, t, exercise)
         return found
 
-    def _count(
-        self, d: Returned, name: str, index: int, t: float, exercise: str | None
-    ) -> Found:
+    def _count(self, d: Returned, name: str, index: int, t: float, exercise: str | None) -> Found:
         """Count ``d`` (decided now, at sample ``index``, time ``t``) into the current set, or a
         new one."""
         rom = d.shape.peak_deg
