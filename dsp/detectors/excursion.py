@@ -376,7 +376,14 @@ class ExcursionTracker:
             if self.mode == IDLE:
                 exc = np.flatnonzero(e > start_deg)
                 k_exc = int(exc[0]) if exc.size else hi - i
-                onsets = np.flatnonzero(onset[i : i + k_exc])
+                refresh = onset[i : i + k_exc]
+                if start_deg < self._start_deg(None):
+                    # A hold lowered the start (standing: 10 deg -> ``min_excursion_deg``),
+                    # and that is most of a small hold (a 3 deg balance): a steady moment on
+                    # the way up or of its sway must not become the rest. A refresh is for
+                    # drift, which stays within ``steady_deg``.
+                    refresh = refresh & (e[:k_exc] < self.reps.steady_deg)
+                onsets = np.flatnonzero(refresh)
                 if onsets.size:
                     k = i + int(onsets[0])
                     self._capture(u[k])

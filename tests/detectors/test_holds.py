@@ -99,6 +99,27 @@ def test_putting_the_foot_down_between_two_balances_makes_two_holds() -> None:
     assert [h.reason for h in ended] == ["lowered", "lowered"]
 
 
+def test_shifting_the_weight_first_does_not_move_the_rest_toward_the_balance() -> None:
+    """A single-leg stance is often taken in two steps: the weight onto the standing leg
+    (the pelvis shifts ~1.5 deg, a pause), then the foot up (~3 deg). The pause is steady and
+    within the hold's start threshold, but it is not the rest: the balance is timed from the
+    two-leg stance, once, and standing on both feet again is not a hold."""
+    keys, stances = _balance(2, 12.0)
+    staged: list[Key] = []
+    for k in keys:
+        if k.lateral_deg == 3.0 and staged and staged[-1].lateral_deg == 0.0:
+            t0 = staged[-1].t_s
+            staged += [Key(t0 + 0.3, 0.0, 1.5), Key(t0 + 0.8, 0.0, 1.5), Key(t0 + 1.0, 0.0, 3.0)]
+        else:
+            staged.append(k)
+    events = run([session(staged)], exercise="single_leg_balance")
+    ended = of_type(events, HoldEndedEvent)
+    assert [h.reason for h in ended] == ["lowered"] * len(stances)
+    for hold, (t0, t1) in zip(ended, stances, strict=True):
+        assert hold.completed
+        assert t0 < hold.t_start + 0.5 * hold.duration_s < t1
+
+
 def _plank_keys(hold_s: float) -> tuple[list, float]:  # type: ignore[type-arg]
     keys = lie_down(0.0) + roll_to_right_side(7.0)
     t_plank = keys[-1].t_s
