@@ -50,6 +50,8 @@ from firmware_protocol.samples import FloatArray
 SIDE_CODES = (POSTURE_CODE["side_left"], POSTURE_CODE["side_right"])
 UNKNOWN_CODE = POSTURE_CODE["unknown"]
 UPRIGHT_CODE = POSTURE_CODE["upright"]
+SEGMENT_BLOCK = 512
+"""Samples the state machine looks ahead at most per step (10 s at 50 Hz)."""
 
 NOREF, IDLE, EXCURSION, REARM = range(4)
 
@@ -221,7 +223,12 @@ class ExcursionTracker:
         self._steady_prev = bool(steady[-1])
         settled, self._steady_run = _run_at_least(steady, self._steady_run, self._rest_n())
         changes = np.flatnonzero(np.diff(np.concatenate([[self.code], codes])))
-        bounds = [0, *[int(c) for c in changes], n]
+        # Segments are also cut every SEGMENT_BLOCK samples: each step of the state machine
+        # looks ahead only to the end of its segment, so a long chunk costs O(n), not
+        # O(n x steps). A cut within one posture is what a chunk boundary is (the machine
+        # resumes where it stopped), so the events do not depend on it.
+        cuts = {0, n, *(int(c) for c in changes), *range(0, n, SEGMENT_BLOCK)}
+        bounds = sorted(cuts)
         hist_t = np.concatenate([self._hist_t, t])
         hist_u = np.concatenate([self._hist_u, u])
         hist_steady = np.concatenate([self._hist_steady, steady])
