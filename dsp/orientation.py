@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import signal
 
 from dsp.lowpass import LowPass, LowPassSettings
+from dsp.vectors import cross_rows
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, FloatArray
 
 FUSION_PASSES = 2
@@ -86,7 +87,7 @@ class UpEstimator:
         acc_term = (1.0 - a) * acc_mps2 / STANDARD_GRAVITY_MPS2
         ref = acc_up
         for p in range(FUSION_PASSES):
-            x = a * self._dt * -np.cross(omega, ref) + acc_term
+            x = a * self._dt * -cross_rows(omega, ref) + acc_term
             zi = self._zi[p]
             if zi is None:
                 zi = (a * acc_up[0])[None, :]

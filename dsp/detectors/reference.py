@@ -19,24 +19,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dsp.vectors import cross_rows
 from firmware_protocol.samples import FloatArray
 
 
 def angle_from_deg(u: FloatArray, ref: FloatArray) -> FloatArray:
     """Angle between each row of ``u`` and ``ref`` (unit vectors), degrees."""
-    cross = np.cross(u, ref)
+    cross = cross_rows(u, ref)
     return np.asarray(np.degrees(np.arctan2(np.linalg.norm(cross, axis=1), u @ ref)))
 
 
 def pair_angle_deg(a: FloatArray, b: FloatArray) -> FloatArray:
     """Angle between matching rows of ``a`` and ``b`` (unit vectors), degrees."""
-    cross = np.linalg.norm(np.cross(a, b), axis=1)
+    cross = np.linalg.norm(cross_rows(a, b), axis=1)
     return np.asarray(np.degrees(np.arctan2(cross, np.einsum("ij,ij->i", a, b))))
 
 
 def rotation_from_deg(u: FloatArray, ref: FloatArray) -> FloatArray:
     """Body-frame rotation vector (deg) that turns the rest orientation into ``u``'s."""
-    cross = np.atleast_2d(np.cross(u, ref))
+    cross = np.atleast_2d(cross_rows(u, ref))
     norm = np.linalg.norm(cross, axis=1, keepdims=True)
     angle = np.degrees(np.arctan2(norm[:, 0], np.atleast_2d(u) @ ref))
     return np.asarray(cross / np.maximum(norm, 1e-12) * angle[:, None], dtype=np.float64)
