@@ -7,14 +7,7 @@ own state. They all see :class:`dsp.detectors.frame.Frame` s and return ``(index
 from __future__ import annotations
 
 from dsp.detectors.alerts import FlexionAlerts
-from dsp.detectors.excursion import (
-    SIDE_CODES,
-    ExcursionTracker,
-    HoldEnd,
-    HoldStart,
-    PostureChanged,
-    Returned,
-)
+from dsp.detectors.excursion import SIDE_CODES, ExcursionTracker
 from dsp.detectors.exercises import (
     DEFAULT_HOLD_TARGET_S,
     EXERCISE_POSTURES,
@@ -23,6 +16,7 @@ from dsp.detectors.exercises import (
     check_exercise,
 )
 from dsp.detectors.frame import POSTURE_CODE, POSTURES, Frame
+from dsp.detectors.happenings import HoldEnd, HoldStart, PostureChanged, Returned
 from dsp.detectors.holds import HoldTimer
 from dsp.detectors.reps import RepCounter
 from dsp.detectors.settings import DetectorSettings

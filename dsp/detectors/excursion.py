@@ -30,12 +30,19 @@ loops run over decisions (crossings, steady onsets), never over samples.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from dsp.detectors.frame import POSTURE_CODE
+from dsp.detectors.happenings import (
+    Happening,
+    HoldEnd,
+    HoldRule,
+    HoldStart,
+    PostureChanged,
+    Returned,
+)
 from dsp.detectors.reference import (
     Shape,
     angle_from_deg,
@@ -57,34 +64,6 @@ NOREF, IDLE, EXCURSION, REARM = range(4)
 
 
 @dataclass(frozen=True, slots=True)
-class HoldStart:
-    index: int
-    t_start: float  # estimated arrival at the top
-    level_deg: float
-
-
-@dataclass(frozen=True, slots=True)
-class HoldEnd:
-    index: int
-    t_end: float
-    reason: str  # lowered / moved
-
-
-@dataclass(frozen=True, slots=True)
-class Returned:
-    index: int
-    shape: Shape
-    posture_code: int
-    rest_up: FloatArray | None  # the rest reference (world-up in body axes) it was measured from
-
-
-@dataclass(frozen=True, slots=True)
-class PostureChanged:
-    index: int
-    restored: bool = False  # back in the posture left moments ago, mid-excursion (a flap)
-
-
-@dataclass(frozen=True, slots=True)
 class _Suspended:
     """An excursion interrupted by a posture change, kept for ``flap_s`` in case the posture
     comes back (a sit-up's top passes through "upright" for longer than the posture dwell)."""
@@ -97,12 +76,6 @@ class _Suspended:
     peak: float
     t0: float
     t_change: float
-
-
-Happening = HoldStart | HoldEnd | Returned | PostureChanged
-
-#: ``hold_min_deg(posture_code)``: the hold threshold in that posture, or None (no holds).
-HoldRule = Callable[[int], float | None]
 
 
 def _runs(flag: np.ndarray, run_before: int) -> np.ndarray:

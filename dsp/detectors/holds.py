@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
-from dsp.detectors.excursion import HoldEnd, HoldStart
 from dsp.detectors.frame import Frame
+from dsp.detectors.happenings import HoldEnd, HoldStart
 from dsp.detectors.settings import HoldSettings
 from dsp.events import Event, HoldEndedEvent, HoldStartedEvent, HoldTickEvent, Side
 from firmware_protocol.samples import FloatArray

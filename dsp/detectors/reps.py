@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dsp.detectors.excursion import PostureChanged, Returned
 from dsp.detectors.exercises import FLAGGED, HOLD_ONLY
 from dsp.detectors.frame import POSTURE_CODE, Frame
+from dsp.detectors.happenings import PostureChanged, Returned
 from dsp.detectors.reference import Shape, angle_from_deg
 from dsp.detectors.settings import RepSettings
 from dsp.events import Event, RepEvent, SetEndedEvent, Side
