@@ -5,8 +5,9 @@ detector must raise are derived from the true angle, with the same definitions t
 use (issue 4): an episode is a forward flexion beyond 30 deg relative to the posture the
 movement started from, and back; ``repeated`` = 3 or more episodes deeper than 45 deg within
 60 s; ``sustained`` = beyond 60 deg for more than 20 s; prescribed flexion (the "L" stretch)
-never alerts. Cases within a margin of a threshold are kept but marked ``required: false``
-(a detector may or may not report them; the scorer counts neither a hit nor a miss).
+alerts only when the chain was not told the exercise (``auto_only``). Cases within a margin
+of a threshold are kept but marked ``required: false`` (a detector may or may not report
+them; the scorer counts neither a hit nor a miss).
 """
 
 from __future__ import annotations
@@ -213,17 +214,19 @@ def build_truth(
     episodes, sustained_runs = _episodes(t, ang.flexion_deg, defined, leaves)
     alerts = _repeated_alerts(episodes)
     for s in sustained_runs:
-        if not s["prescribed"]:
-            alerts.append(
-                {
-                    "reason": "sustained",
-                    "t": _r(s["t_start"] + SUSTAINED_S),
-                    "required": s["required"],
-                    "t_window": [_r(s["t_start"] + SUSTAINED_S - 2.0), _r(s["t_end"] + 2.0)],
-                    "count": 1,
-                    "episodes": [],
-                }
-            )
+        alert = {
+            "reason": "sustained",
+            "t": _r(s["t_start"] + SUSTAINED_S),
+            "required": s["required"],
+            "t_window": [_r(s["t_start"] + SUSTAINED_S - 2.0), _r(s["t_end"] + 2.0)],
+            "count": 1,
+            "episodes": [],
+        }
+        if s["prescribed"]:
+            # Prescribed flexion (the "L" stretch) is exempt only when the chain is told the
+            # exercise; untold, it is a sustained deep bend like any other and the rule warns.
+            alert["auto_only"] = True
+        alerts.append(alert)
     sets, reps = _merge_sets(b.truth.sets, b.truth.reps, b.truth.activities)
     step = round(1.0 / (TRACE_RATE_HZ * FINE_DT_S))
     k = slice(0, None, step)

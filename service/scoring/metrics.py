@@ -90,7 +90,7 @@ def score_events(events: Sequence[Event], truth: dict[str, Any], *, context: boo
     _reps(s, events, truth)
     _holds(s, events, truth, context)
     _episodes(s, events, truth)
-    _alerts(s, events, truth)
+    _alerts(s, events, truth, context)
     _angles(s, events, truth)
     _negatives(s, events, truth)
     _postures(s, events, truth)
@@ -147,8 +147,9 @@ def _episodes(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
     s.episodes_hit_found += len(pairs) - matched_optional
 
 
-def _alerts(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
-    alerts = truth.get("alerts", [])
+def _alerts(s: Score, events: Sequence[Event], truth: dict[str, Any], context: bool) -> None:
+    # ``auto_only``: prescribed flexion; told the exercise, the chain must stay silent there.
+    alerts = [a for a in truth.get("alerts", []) if not (context and a.get("auto_only"))]
     found = [e for e in events if isinstance(e, FlexionAlertEvent)]
     hit: set[int] = set()
     for f in found:

@@ -179,3 +179,23 @@ def test_reps_are_scored_when_they_happened_not_when_they_were_decided(
     s = summary(score_events(late, truth, context=True))
     assert all(r["exact_rate"] == 1.0 for r in s["reps"].values())
     assert s["negative_activities"]["false_events"] == {}
+
+
+def test_a_prescribed_stretch_warns_only_when_the_chain_was_not_told() -> None:
+    """The "L" stretch is a sustained 90 deg bend: untold, the rule must warn; told the
+    exercise, the chain must stay silent. The truth marks that alert ``auto_only``."""
+    script = '[[step]]\nactivity = "l_stretch"\ncount = 1\nhold_s = 40\n'
+    truth = simulate(parse_script(script), SimulationSettings(seed=3)).truth
+    auto_only = [a for a in truth["alerts"] if a.get("auto_only")]
+    assert [a["reason"] for a in auto_only] == ["sustained"]
+    warned = [
+        FlexionAlertEvent(
+            t=a["t"], sensor="s", reason=a["reason"], count=1, window_s=20, threshold_deg=60
+        )
+        for a in auto_only
+    ]
+    auto = score_events(warned, truth, context=False)
+    assert (auto.alerts_hit, auto.alerts_false) == (1, 0)
+    assert score_events([], truth, context=False).alerts_hit == 0  # silence misses it
+    told = score_events(warned, truth, context=True)
+    assert (told.alerts_true, told.alerts_false) == (0, 1)
