@@ -51,7 +51,9 @@ from dsp.detectors.reference import (
     pair_angle_deg,
     rotation_from_deg,
 )
+from dsp.detectors.runs import run_at_least
 from dsp.detectors.settings import HoldSettings, RepSettings
+from dsp.detectors.top_hold import TopHold
 from firmware_protocol.samples import FloatArray
 
 SIDE_CODES = (POSTURE_CODE["side_left"], POSTURE_CODE["side_right"])
@@ -76,19 +78,6 @@ class _Suspended:
     peak: float
     t0: float
     t_change: float
-
-
-def _runs(flag: np.ndarray, run_before: int) -> np.ndarray:
-    """How many samples in a row ``flag`` has been true at each sample (run carried in)."""
-    idx = np.arange(flag.shape[0])
-    last_false = np.maximum.accumulate(np.where(~flag, idx, -1))
-    return np.asarray(np.where(last_false >= 0, idx - last_false, idx + 1 + run_before))
-
-
-def _run_at_least(flag: np.ndarray, run_before: int, n: int) -> tuple[np.ndarray, int]:
-    """Where ``flag`` has been true for ``n`` samples in a row (run carried in and out)."""
-    run = _runs(flag, run_before)
-    return np.asarray(run >= n), int(run[-1]) if run.size else run_before
 
 
 class ExcursionTracker:
@@ -126,17 +115,8 @@ class ExcursionTracker:
         self._buf_u: list[FloatArray] = []
         self._peak = -np.inf
         self._t0 = 0.0
-        self.holding = False
+        self.hold: TopHold | None = None
         self._had_hold = False
-        self._hold_sum = 0.0
-        self._hold_n = 0
-        self._hold_up_t = 0.0
-        self._hold_u = np.zeros(3)
-        self._hold_axis = np.zeros(3)
-        self._hold_t = 0.0
-        self._ret_run = self._settle_run = 0
-        self._ret_runs: np.ndarray = np.zeros(0, dtype=np.int64)
-        self._settle_runs: np.ndarray = np.zeros(0, dtype=np.int64)
 
     # --- signals --------------------------------------------------------------------------------
 
@@ -194,7 +174,7 @@ class ExcursionTracker:
         steady = self._steady(u, settle_n)
         onset = steady & ~np.concatenate([[self._steady_prev], steady[:-1]])
         self._steady_prev = bool(steady[-1])
-        settled, self._steady_run = _run_at_least(steady, self._steady_run, self._rest_n())
+        settled, self._steady_run = run_at_least(steady, self._steady_run, self._rest_n())
         changes = np.flatnonzero(np.diff(np.concatenate([[self.code], codes])))
         # Segments are also cut every SEGMENT_BLOCK samples: each step of the state machine
         # looks ahead only to the end of its segment, so a long chunk costs O(n), not
@@ -269,18 +249,18 @@ class ExcursionTracker:
         ht, hu, hs = history
         out: list[Happening] = []
         if (
-            self.holding
+            self.hold is not None
             and hu.size
             and code != UNKNOWN_CODE
             and (code in SIDE_CODES) == (self.code in SIDE_CODES)
-            and float(pair_angle_deg(hu[-1:], self._hold_u[None, :])[0]) < self.holds.move_deg
+            and self.hold.still_at(hu[-1])
         ):
             # The label changed but the body did not move (face down is resolved into prone
             # or hands and knees from the height, later): the hold goes on.
             self.code = code
             return [PostureChanged(lo, restored=True)]
-        if self.holding:
-            out.append(HoldEnd(lo, self._hold_up_t, "moved"))
+        if self.hold is not None:
+            out.append(HoldEnd(lo, self.hold.up_t_s, "moved"))
         snapshot = None
         if self.mode == EXCURSION and self._buf_t and ht.size:
             snapshot = _Suspended(
@@ -320,7 +300,7 @@ class ExcursionTracker:
             saved = self._pre_t, self._pre_u
             self._pre_t, self._pre_u = np.empty(0), np.empty((0, 3))
             onset = hs & ~np.concatenate([[False], hs[:-1]])
-            settled, _ = _run_at_least(hs, 0, self._rest_n())
+            settled, _ = run_at_least(hs, 0, self._rest_n())
             self._segment(first, ht.shape[0], ht, hu, (hs, onset, settled), rule, found)
             self._pre_t, self._pre_u = saved
         out += [replace(h, index=lo) for h in found]
@@ -416,8 +396,9 @@ class ExcursionTracker:
         r = self.reps
         m = hi - i
         peak = np.maximum(self._peak, np.maximum.accumulate(e))
-        if self.holding:
-            k_ret, k_settle = self._lowered(e, steady[i:hi])
+        hold = self.hold
+        if hold is not None:
+            k_ret, k_settle = hold.lowered(e, steady[i:hi], self._dwell_n())
         else:
             k_ret = self._first(e < r.return_fraction * peak)
             # Or came most of the way back and settled there: the rest after a long hold can
@@ -429,8 +410,8 @@ class ExcursionTracker:
             base = float(e[k_settle])
         k_out = k_hold = k_moved = m
         dev = np.zeros(0)
-        if self.holding:
-            moved, dev = self._moved(u[i:hi])
+        if hold is not None:
+            moved, dev = hold.moved(u[i:hi])
             k_moved = self._first(moved)
         else:
             k_out = self._first(t[i:hi] - self._t0 > r.max_excursion_s)
@@ -440,8 +421,8 @@ class ExcursionTracker:
         stop = min(m, k + 1)  # keep the samples up to and including the decision
         self._buf_t.append(t[i : i + stop])
         self._buf_u.append(u[i : i + stop])
-        if self.holding:
-            self._hold_carry(k, e, t[i:hi], dev)
+        if hold is not None:
+            hold.carry(k, e, t[i:hi], dev)
         if k == m:
             self._peak = float(peak[-1])
             return hi
@@ -449,9 +430,9 @@ class ExcursionTracker:
         j = i + k
         if k == k_ret:
             self._returned(j, out, base)
-        elif k == k_moved:
-            self.holding = False
-            out.append(HoldEnd(j, self._hold_up_t, "moved"))
+        elif k == k_moved and hold is not None:
+            self.hold = None
+            out.append(HoldEnd(j, hold.up_t_s, "moved"))
             return j + 1
         elif k == k_hold:
             self._hold_start(j, float(t[j]), u[j], float(e[k]), out)
@@ -462,47 +443,6 @@ class ExcursionTracker:
             return j
         return j + 1
 
-    def _hold_carry(self, k: int, e: FloatArray, t: FloatArray, dev: FloatArray) -> None:
-        """Carry the hold's state to sample ``k`` (the decision, or the end of the chunk)."""
-        self._hold_sum += float(np.sum(e[:k]))
-        self._hold_n += k
-        near = np.flatnonzero(dev[:k] < 0.5 * self.holds.move_deg)
-        if near.size:
-            self._hold_up_t = float(t[int(near[-1])])
-        last = min(k, e.shape[0] - 1)
-        self._ret_run = int(self._ret_runs[last])
-        self._settle_run = int(self._settle_runs[last])
-
-    def _lowered(self, e: FloatArray, steady: np.ndarray) -> tuple[int, int]:
-        """Where a hold is lowered (back below the return level), or lowered and settled
-        short of the reference.
-
-        Measured against the hold's own level (the mean excursion since it started), not the
-        running peak: sway on a small excursion (single-leg balance: ~1 deg on ~3 deg) lifts
-        the peak well above the level held, and a trough of that sway passes below a fraction
-        of it for a moment. Standing, the body sways (an inverted pendulum balancing, more on
-        one leg or a soft surface), so a return must last ``holds.lowered_dwell_s``: a
-        person who lowers stays at rest, sway oscillates about the held position and dips
-        below the return level only briefly. Lying, on hands and knees or on a side the
-        pelvis is supported (tremor stays inside ``steady_deg``) and a hold is lowered at
-        the first return, as any excursion."""
-        r = self.reps
-        n = np.arange(1, e.shape[0] + 1)
-        level = (self._hold_sum + np.cumsum(e)) / (self._hold_n + n)
-        dwell = self._dwell_n()
-        below = e < r.return_fraction * level
-        settled = steady & (e < r.settled_return_fraction * level)
-        self._ret_runs = _runs(below, self._ret_run)
-        self._settle_runs = _runs(settled, self._settle_run)
-        return self._first(self._ret_runs >= dwell), self._first(self._settle_runs >= dwell)
-
-    def _moved(self, u: FloatArray) -> tuple[np.ndarray, FloatArray]:
-        d = rotation_from_deg(u, self._hold_u)
-        along = d @ self._hold_axis
-        perp = np.linalg.norm(d - along[:, None] * self._hold_axis[None, :], axis=1)
-        lim = self.holds.move_deg
-        return (perp > lim) | (along < -lim), np.linalg.norm(d, axis=1)
-
     def _hold_start(
         self, j: int, t_j: float, u_j: FloatArray, level: float, out: list[Happening]
     ) -> None:
@@ -511,28 +451,17 @@ class ExcursionTracker:
         else:
             bt, be = self._buffer()
             _, arrive, _, _ = movement_times(bt, be, level, None)
-        self.holding = self._had_hold = True
-        self._hold_sum, self._hold_n = level, 1
-        self._hold_t = t_j
-        self._ret_run = self._settle_run = 0
-        self._hold_up_t = t_j
-        self._hold_u = u_j.copy()
-        axis = rotation_from_deg(self._rest_of(u_j)[None, :], u_j)[0]
-        self._hold_axis = axis / max(1e-9, float(np.linalg.norm(axis)))
+        self.hold = TopHold(t_j, u_j, self._rest_of(u_j), level, self.holds, self.reps)
+        self._had_hold = True
         out.append(HoldStart(j, arrive, level))
 
     def _returned(self, j: int, out: list[Happening], base: float) -> None:
         bt, be = self._buffer()
         bu = np.concatenate(self._buf_u)
         level = self._peak
-        if self.holding:
-            # The level held: from the start of the hold to where the dwell that confirmed
-            # the lowering began (those samples are the rest, not the hold).
+        if self.hold is not None:
             dwell_s = self.holds.lowered_dwell_s if self.code == UPRIGHT_CODE else 0.0
-            held = (bt >= self._hold_t) & (bt < bt[-1] - dwell_s)
-            hold_level = (
-                float(np.mean(be[held])) if held.any() else self._hold_sum / max(1, self._hold_n)
-            )
+            hold_level = self.hold.held_level(bt, be, dwell_s)
             _, _, depart, _ = movement_times(bt, be, level, hold_level, base)
             out.append(HoldEnd(j, depart, "lowered"))
         out.append(Returned(j, self._shape(bt, be, bu, level, base), self.code, self.ref))
