@@ -252,6 +252,8 @@ async def test_a_custom_topic_prefix_moves_every_topic(
         await display.publish("clinic/room2/back/cmd/calibrate", b"{}", qos=1)
         await wait_until(lambda: "clinic/room2/back/reply" in sub.by_topic)
     await serving
+    # The broker forwards the service's last publish after run() returns: wait for it.
+    await sub.wait_for(lambda: sub.by_topic.get("clinic/room2/status", [b""])[-1] == b"offline")
     task.cancel()
     ours = [t for t in sub.by_topic if not t.startswith("homeassistant/")]
     assert ours
