@@ -112,7 +112,7 @@ async def test_the_subscribe_example_prints_each_event_once(
         text=True,
     )
     try:
-        await wait_until(lambda: "example-sub 1 holdfast/+/event/#" in mosquitto.log_text())
+        await wait_until(lambda: "example-sub 1 holdfast/+/event/#" in mosquitto.log_text(), 60)
         app = App(
             settings_for(mosquitto.port, tmp_path),
             [SourceSpec.replay(bends_recording, speed=100.0)],

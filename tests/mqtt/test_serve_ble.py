@@ -75,7 +75,7 @@ async def test_serve_publishes_a_ble_sensor(
         )
     try:
         await sub.wait_for(
-            lambda: len([e for e in sub.events() if e["type"] == "angle"]) >= 20, timeout_s=40
+            lambda: len([e for e in sub.events() if e["type"] == "angle"]) >= 20, timeout_s=90
         )
         assert sub.by_topic["holdfast/back/status"][-1] == b"online"
         proc.send_signal(2)  # SIGINT, like Ctrl-C

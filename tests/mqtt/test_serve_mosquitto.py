@@ -180,8 +180,10 @@ async def _serve_subprocess_until_online(
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
+    # A fresh interpreter imports numpy, scipy and pydantic before it connects: on a loaded
+    # machine that alone has taken over 20 s, so this hang guard is generous.
     await watcher.wait_for(
-        lambda: watcher.by_topic.get("holdfast/back/status", [b""])[-1] == b"online"
+        lambda: watcher.by_topic.get("holdfast/back/status", [b""])[-1] == b"online", 90
     )
     assert watcher.by_topic["holdfast/status"][-1] == b"online"
     return proc, watcher, task
