@@ -13,9 +13,12 @@ history); set it in the TOML file or in ``HOLDFAST_BROKER__PASSWORD``.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import os
 import socket
 import tomllib
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +43,7 @@ from dsp.pipeline import PipelineSettings
 from firmware_protocol.errors import ConfigError
 
 ENV_PREFIX = "HOLDFAST_"
+CONFIG_ENV = f"{ENV_PREFIX}CONFIG"  # the settings file's path, not a setting
 
 
 def _state_dir() -> Path:
@@ -49,7 +53,7 @@ def _state_dir() -> Path:
 
 def default_config_file() -> Path | None:
     """``$HOLDFAST_CONFIG``, else ``$XDG_CONFIG_HOME/holdfast/config.toml`` if it exists."""
-    named = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    named = os.environ.get(CONFIG_ENV)
     if named:
         return Path(named)
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -197,6 +201,8 @@ def load_settings(
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError("config file", f"{config_file}: {exc}") from exc
 
+    _check_environment(os.environ)
+
     class _Settings(HoldfastSettings):
         model_config = SettingsConfigDict(toml_file=config_file)
 
@@ -216,10 +222,90 @@ def _config_error(exc: ValidationError) -> ConfigError:
         allowed = str(ctx["expected"])
         reason = f"{first['input']!r} is not allowed"
     elif first["type"] == "extra_forbidden":
-        allowed = "see docs/config.md for the known settings"
-        reason = "unknown setting"
+        reason, allowed = _unknown_setting(tuple(str(p) for p in first["loc"]))
     elif first["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bounds = {k: v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le")}
         allowed = ", ".join(f"{k} {v}" for k, v in bounds.items())
     more = f" (+{len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     return ConfigError(field, f"{reason}{more}", allowed)
+
+
+def _unknown_setting(loc: tuple[str, ...]) -> tuple[str, str]:
+    """What to say about a key that is not a setting: the likely intended one, and the rest."""
+    known = _known_keys(HoldfastSettings, loc[:-1])
+    if not known:
+        return "unknown setting", "see docs/config.md for the known settings"
+    prefix = "".join(f"{part}." for part in loc[:-1])
+    guess = _likely_key(loc)
+    reason = f"unknown setting; did you mean {guess}?" if guess else "unknown setting"
+    return reason, ", ".join(f"{prefix}{name}" for name in sorted(known))
+
+
+def _likely_key(loc: tuple[str, ...]) -> str | None:
+    """The setting a mistyped or misplaced ``loc`` most likely meant, or None."""
+    every = _all_keys(HoldfastSettings)
+    name = loc[-1]
+    # The right name one level off (``pipeline.holds`` for ``pipeline.detectors.holds``).
+    elsewhere = sorted((k for k in every if k.rsplit(".", 1)[-1] == name), key=len)
+    if elsewhere:
+        return elsewhere[0]
+    siblings = _known_keys(HoldfastSettings, loc[:-1])
+    prefix = "".join(f"{part}." for part in loc[:-1])
+    close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.6)
+    if close:
+        return prefix + close[0]
+    # A shortened name (``qos`` for ``event_qos``).
+    containing = sorted(k for k in siblings if name in k)
+    if len(containing) == 1:
+        return prefix + containing[0]
+    return None
+
+
+def _known_keys(model: Any, path: tuple[str, ...]) -> list[str]:
+    """Field names of the settings section at ``path`` (pydantic models or dataclasses)."""
+    for part in path:
+        hints = _field_types(model)
+        if part not in hints:
+            return []
+        model = hints[part]
+    return list(_field_types(model))
+
+
+def _all_keys(model: Any, prefix: str = "") -> list[str]:
+    """Every section and setting below ``model`` as dotted keys (``pipeline.detectors.holds``)."""
+    keys: list[str] = []
+    for name, annotation in _field_types(model).items():
+        keys.append(prefix + name)
+        keys.extend(_all_keys(annotation, f"{prefix}{name}."))
+    return keys
+
+
+def _field_types(model: Any) -> dict[str, Any]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return {name: info.annotation for name, info in model.model_fields.items()}
+    if dataclasses.is_dataclass(model) and isinstance(model, type):
+        return dict(typing.get_type_hints(model))
+    return {}
+
+
+def _check_environment(environ: Mapping[str, str]) -> None:
+    """A ``HOLDFAST_*`` variable that names no setting is a mistake the user should hear about:
+    pydantic-settings would ignore it and leave the default in force without a word."""
+    every = set(_all_keys(HoldfastSettings))
+    for variable in sorted(environ):
+        if not variable.upper().startswith(ENV_PREFIX) or variable.upper() == CONFIG_ENV:
+            continue
+        loc = tuple(variable[len(ENV_PREFIX) :].lower().split("__"))
+        if ".".join(loc) in every:
+            continue
+        guess = _likely_key(loc)
+        hint = f"; did you mean {_env_name(guess)}?" if guess else ""
+        raise ConfigError(
+            f"environment variable {variable}",
+            f"names no setting{hint}",
+            f"{CONFIG_ENV} or HOLDFAST_<SECTION>__<NAME>, see docs/config.md",
+        )
+
+
+def _env_name(key: str) -> str:
+    return ENV_PREFIX + key.upper().replace(".", "__")

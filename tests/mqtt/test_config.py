@@ -67,8 +67,37 @@ def test_a_wrong_value_names_the_field_and_the_allowed_values(tmp_path: Path) ->
         load_settings(None, {"mqtt.topic_prefix": "holdfast/#"})
     with pytest.raises(ConfigError, match=r"broker\.tls\.ca_file.*not point to a file"):
         load_settings(None, {"broker.tls.ca_file": str(tmp_path / "missing-ca.pem")})
-    with pytest.raises(ConfigError, match=r"broker\.hots"):
+    with pytest.raises(ConfigError, match=r"broker\.hots.*did you mean broker\.host\?"):
         load_settings(None, {"broker.hots": "typo"})
+
+
+def test_a_misplaced_or_shortened_key_gets_the_likely_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"did you mean mqtt\.event_qos\?") as info:
+        load_settings(_toml(tmp_path, "[mqtt]\nqos = 1\n"))
+    assert "mqtt.topic_prefix" in str(info.value)  # the section's settings are listed
+    with pytest.raises(ConfigError, match=r"did you mean pipeline\.detectors\.holds\?"):
+        load_settings(_toml(tmp_path, "[pipeline.holds]\nlowered_dwell_s = 1\n"))
+
+
+def test_an_environment_variable_that_names_no_setting_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pydantic-settings alone would ignore it and leave the default in force, silently.
+    monkeypatch.setenv("HOLDFAST_BROKR__HOST", "mqtt.local")
+    with pytest.raises(ConfigError, match=r"HOLDFAST_BROKR__HOST.*HOLDFAST_BROKER__HOST\?"):
+        load_settings()
+    monkeypatch.delenv("HOLDFAST_BROKR__HOST")
+    monkeypatch.setenv("HOLDFAST_PIPELINE__HOLDS__LOWERED_DWELL_S", "1")
+    with pytest.raises(ConfigError, match=r"HOLDFAST_PIPELINE__DETECTORS__HOLDS__LOWERED"):
+        load_settings()
+    monkeypatch.delenv("HOLDFAST_PIPELINE__HOLDS__LOWERED_DWELL_S")
+    # Real settings, whole sections and the config file's own variable are all fine.
+    monkeypatch.setenv("HOLDFAST_PIPELINE__DETECTORS__HOLDS__LOWERED_DWELL_S", "1")
+    monkeypatch.setenv("HOLDFAST_BROKER__HOST", "mqtt.local")
+    monkeypatch.setenv("HOLDFAST_CONFIG", "")
+    settings = load_settings()
+    assert settings.pipeline.detectors.holds.lowered_dwell_s == 1
+    assert settings.broker.host == "mqtt.local"
 
 
 def test_unreadable_toml_is_a_config_error(tmp_path: Path) -> None:
