@@ -10,7 +10,15 @@ from typing import Any
 
 import aiomqtt
 import pytest
-from mqtt_helpers import Mosquitto, Subscriber, settings_for, start, start_broker, wait_until
+from mqtt_helpers import (
+    Mosquitto,
+    Subscriber,
+    settings_for,
+    start,
+    start_broker,
+    wait_until,
+    write_bends_recording,
+)
 
 from dsp.events import parse_event
 from service.app import App, SourceSpec
@@ -178,8 +186,11 @@ async def test_discovery_is_valid_and_comes_back_with_a_fresh_broker(
 
 
 async def test_commands_are_answered_and_bad_ones_never_crash(
-    mosquitto: Mosquitto, bends_recording: Path, tmp_path: Path
+    mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
+    # Long enough (about 30 s at this speed) that the session is still running when the last
+    # command arrives on a loaded machine; the test stops it once done.
+    bends_recording = write_bends_recording(tmp_path / "long.jsonl", bends=40)
     replies = Subscriber(
         mosquitto.port, ["holdfast/+/reply"], client_id="replies", clean_session=True
     )
@@ -234,6 +245,7 @@ async def test_commands_are_answered_and_bad_ones_never_crash(
     lines = recorded.read_text().splitlines()
     assert lines
     assert all(parse_event(line).sensor == "back" for line in lines)
+    app.stop()
     await serving  # the session still ends normally
     task.cancel()
 
