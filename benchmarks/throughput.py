@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/throughput.py [--minutes 10] [--rate 100]
 
-Prints samples/s for several chunk sizes, with and without the 10 Hz angle events, and the
-peak memory of one run. The machine is noisy: compare rows of one run with each other (the
-ratio column), not with numbers from another day. Nothing here is a test.
+Prints samples/s for several chunk sizes, with and without the 10 Hz angle events, the cost
+of one live sensor (share of a core per update size), and the peak memory of one run. The
+machine is noisy: compare rows of one run with each other (the ratio column), not with
+numbers from another day. Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -63,10 +64,25 @@ def main() -> None:
             print(
                 f"{chunk:>8} {angles!s:>7} {rate / 1e6:>11.2f} {events:>7} {rate / reference:>6.2f}"
             )
+    live(args.rate)
     tracemalloc.start()
     run(split(whole, list(range(10_000, n, 10_000))), True)
     _, peak = tracemalloc.get_traced_memory()
     print(f"peak traced memory, 10k-sample chunks with angles: {peak / 1e6:.1f} MB")
+
+
+def live(rate_hz: float) -> None:
+    """What one live sensor costs: a notification's few samples per update, or batches of 50 ms
+    (the BLE source's ``batch_interval_s``), as a share of one core."""
+    whole = session(1.0, rate_hz)
+    n = len(whole)
+    print(f"live, one sensor at {rate_hz:g} Hz: {'chunk':>5} {'ms/update':>10} {'core %':>7}")
+    for chunk in (1, 2, max(1, round(0.05 * rate_hz))):
+        batches = split(whole, list(range(chunk, n, chunk)))
+        best = min(run(batches, True)[0] for _ in range(3))
+        per_update_ms = best / len(batches) * 1e3
+        core_pct = best / (n / rate_hz) * 100
+        print(f"{'':>29} {chunk:>5} {per_update_ms:>10.2f} {core_pct:>7.1f}")
 
 
 if __name__ == "__main__":

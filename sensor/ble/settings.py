@@ -24,6 +24,11 @@ class BleSettings:
     ``battery_interval_s``: how often the battery level is read while connected.
     ``queue_max_packets``: notifications waiting for decoding; beyond it packets are
     dropped, counted and reported, and the next batch is flagged as after a gap.
+    ``batch_interval_s``: the source hands out decoded samples at most this often; the
+    notifications that arrive in between become one batch. The chain's cost for a chunk of a
+    few samples is almost all per call, so at 100 Hz this cuts its CPU about fivefold; the
+    events are the same whatever the batching (the chain is chunk-size invariant), only up to
+    this much later. 0 hands out every notification as it comes.
     """
 
     rate_hz: float | None = None
@@ -36,6 +41,7 @@ class BleSettings:
     stall_timeout_s: float = 5.0
     battery_interval_s: float = 300.0
     queue_max_packets: int = 8192
+    batch_interval_s: float = 0.05
 
     def backoff_s(self, attempt: int) -> float:
         """Delay before retry ``attempt`` (0-based): doubling, capped."""

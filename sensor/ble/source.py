@@ -119,8 +119,13 @@ class BleSource:
 
     async def _items(self) -> AsyncIterator[SourceItem]:
         try:
+            taken_s = -float("inf")
             while True:
+                wait_s = self.settings.batch_interval_s - (time.monotonic() - taken_s)
+                if wait_s > 0:
+                    await asyncio.sleep(wait_s)  # let notifications gather into one batch
                 items = await self._inbox.take_all()
+                taken_s = time.monotonic()
                 failure: LinkFailed | None = None
                 for out in self._process(items):
                     if isinstance(out, StreamEnded):

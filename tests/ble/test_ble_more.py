@@ -101,3 +101,27 @@ async def test_a_consumer_that_falls_behind_gets_drops_counted_and_a_gap(
     assert "dropped" in drops[0].detail
     batches = [i for i in items if isinstance(i, SampleBatch)]
     assert all(len(b) <= 10 for b in batches)  # never more than the queue holds
+
+
+async def test_notifications_are_gathered_into_batches_of_the_interval(
+    start_fake: StartFake,
+) -> None:
+    """A WitMotion sends one sample per notification; the source hands them out gathered,
+    at most one batch per ``batch_interval_s``, so the chain runs per batch, not per sample."""
+    device = DeviceSpec("witmotion", "C0:FF:EE:00:04:07", "WT901BLE68")
+    start_fake([device])
+    settings = BleSettings(rate_hz=100.0, scan_timeout_s=5.0, batch_interval_s=0.2)
+    source = BleSource(device.address, settings=settings)
+    batches: list[SampleBatch] = []
+    async with asyncio.timeout(30):
+        async for item in source:
+            if isinstance(item, SampleBatch):
+                batches.append(item)
+                if len(batches) == 8:
+                    break
+    await source.close()
+    # Hand-outs are at least 0.2 s apart; the sensor sent ~20 notifications in each.
+    first_to_last_s = batches[-1].t_host_s[-1] - batches[1].t_host_s[0]
+    samples = sum(len(b) for b in batches[1:])
+    assert samples >= 3 * len(batches[1:]), [len(b) for b in batches]
+    assert first_to_last_s > 0.2 * (len(batches) - 3)
