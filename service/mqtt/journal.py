@@ -85,6 +85,8 @@ class Outbox:
         self.max_memory = max_memory
         self.max_disk_bytes = max_disk_bytes
         self.dropped = 0
+        self.corrupt = 0
+        """Journal lines that were not a message (damaged on disk): skipped and counted."""
         # (message, journal offset just past it, or None when it never was on disk)
         self._memory: deque[tuple[OutMessage, int | None]] = deque()
         self._disk_count = 0
@@ -209,6 +211,7 @@ class Outbox:
     def _refill(self) -> None:
         """Move the next slice of the journal into memory (offsets committed on ack)."""
         loaded: list[tuple[OutMessage, int | None]] = []
+        consumed = 0
         try:
             with self._spill.open("rb") as f:
                 f.seek(self._read_offset)
@@ -216,13 +219,25 @@ class Outbox:
                     line = f.readline()
                     if not line.endswith(b"\n"):
                         break  # end of file, or a line cut by a crash mid-write
+                    at = self._read_offset
                     self._read_offset += len(line)
-                    loaded.append((OutMessage.from_line(line.decode()), self._read_offset))
-        except (OSError, ValueError, KeyError) as exc:
+                    consumed += 1
+                    try:
+                        loaded.append((OutMessage.from_line(line.decode()), self._read_offset))
+                        continue
+                    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+                        problem = repr(exc)
+                    # Malformed: drop, count, go on. Refusing would hold back every good
+                    # message behind it, and nobody can repair a line of the journal.
+                    self.corrupt += 1
+                    log.error(
+                        "journal %s: byte %d: not a message (%s); skipped", f.name, at, problem
+                    )
+        except OSError as exc:
             raise JournalError(self._spill, f"cannot read back: {exc}") from exc
         self._memory.extend(loaded)
-        self._disk_count = max(0, self._disk_count - len(loaded))
-        if not loaded:
+        self._disk_count = max(0, self._disk_count - consumed)
+        if not consumed:
             self._disk_count = 0
         if self._disk_count == 0 and not self._memory:
             self._clear_disk()

@@ -91,6 +91,23 @@ def test_a_crash_after_reading_back_repeats_rather_than_loses(tmp_path: Path) ->
     assert _drain(again, 5) == [_msg(i) for i in range(2, 6)]
 
 
+def test_a_damaged_journal_line_is_skipped_and_counted_not_fatal(tmp_path: Path) -> None:
+    box = Outbox(tmp_path, max_memory=1)
+    for i in range(6):
+        box.put(_msg(i))  # 0 in memory, 1..5 in the journal
+    box.close()  # the process dies without spilling 0
+    spill = tmp_path / "spill.jsonl"
+    lines = spill.read_bytes().splitlines(keepends=True)
+    lines[1] = b"\x00\x00 not json\n"  # message 2: a disk fault
+    lines[3] = b'{"topic": "holdfast/back/event/e1"}\n'  # message 4: fields missing
+    spill.write_bytes(b"".join(lines))
+
+    again = Outbox(tmp_path, max_memory=1)
+    assert _drain(again, 2) == [_msg(1), _msg(3), _msg(5)]
+    assert again.corrupt == 2
+    assert not spill.exists()  # delivered: nothing is read twice on the next start
+
+
 def test_without_a_journal_the_overflow_is_counted(tmp_path: Path) -> None:
     box = Outbox(None, max_memory=3)
     for i in range(5):
