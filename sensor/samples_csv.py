@@ -64,15 +64,17 @@ class SamplesCsv:
     def batches(self, sensor: str, chunk_rows: int | None = None) -> Iterator[SampleBatch]:
         chunk = chunk_rows or self.chunk_rows
         rows: list[list[float]] = []
+        last_t = -np.inf
         with self.path.open(encoding="utf-8") as f:
             f.readline()
             lineno = 1
             for lineno, line in enumerate(f, start=2):
                 if not line.strip():
                     continue
-                row = self._parse(line, lineno)
+                row = self._parse(line, lineno, last_t)
                 if row is None:
                     continue
+                last_t = row[0]
                 rows.append(row)
                 if len(rows) >= chunk:
                     yield self._batch(sensor, rows)
@@ -80,7 +82,7 @@ class SamplesCsv:
             if rows:
                 yield self._batch(sensor, rows)
 
-    def _parse(self, line: str, lineno: int) -> list[float] | None:
+    def _parse(self, line: str, lineno: int, last_t: float) -> list[float] | None:
         parts = line.split(",")
         try:
             if len(parts) != self.ncols:
@@ -88,6 +90,13 @@ class SamplesCsv:
             values = [float(p) for p in parts]
             if not all(np.isfinite(values)):
                 raise ValueError("not a finite number")
+            if values[0] <= last_t:
+                # A sample time that repeats or goes back (a coarse clock, files pasted
+                # together) cannot be placed; the user decides: fix the file or --skip-bad.
+                raise ValueError(
+                    f"t={parts[0].strip()} does not increase on the previous row's t={last_t:g}"
+                    " (t must increase; --skip-bad drops such rows)"
+                )
         except ValueError as exc:
             if self.skip_bad:
                 self.skipped += 1

@@ -122,12 +122,18 @@ def write_truth(sim: Simulation, path: Path, extra: dict[str, Any] | None = None
 
 
 def write_csv(sim: Simulation, path: Path) -> None:
-    """Samples that reached the host, with their sample times (gaps stay gaps)."""
+    """Samples that reached the host, with their sample times (gaps stay gaps).
+
+    Jittered sample instants are kept in order by clamping, which can repeat a time (and the
+    CSV's microseconds can merge two): such a sample is left out, since a samples CSV's ``t``
+    must increase.
+    """
     keep = sim.delivery.notification_of_sample >= 0
     r = sim.readings
-    write_samples_csv(
-        path, r.t_s[keep], r.acc_mps2[keep], r.gyro_dps[keep] if r.gyro_dps is not None else None
-    )
+    t = np.round(r.t_s[keep], 6)
+    rising = np.concatenate([[True], np.diff(t) > 0])
+    gyro = r.gyro_dps[keep][rising] if r.gyro_dps is not None else None
+    write_samples_csv(path, t[rising], r.acc_mps2[keep][rising], gyro)
 
 
 def write_raw(sim: Simulation, path: Path, device: str) -> None:

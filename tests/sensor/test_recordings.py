@@ -159,6 +159,18 @@ def test_samples_csv_round_trip_and_bad_row(tmp_path: Path) -> None:
     assert info.value.line == 11
 
 
+def test_csv_time_must_increase(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("t,ax,ay,az\n0.00,0,9.8,0\n0.01,0,9.8,0\n0.01,0,9.8,0\n0.02,0,9.8,0\n")
+    with pytest.raises(RecordingError, match=r"t=0.01 does not increase") as info:
+        list(SamplesCsv(path).batches("x"))
+    assert info.value.line == 4
+    lenient = SamplesCsv(path, skip_bad=True)
+    t = np.concatenate([b.t_host_s for b in lenient.batches("x")])
+    assert t.tolist() == [0.0, 0.01, 0.02]  # the repeated row dropped, nothing invented
+    assert lenient.skipped == 1
+
+
 def test_csv_header_is_checked(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text("time,x,y,z\n0,0,0,9.8\n")
