@@ -112,6 +112,16 @@ class RawRecording:
                 f"{'.'.join(str(p) for p in e['loc']) or 'header'}: {e['msg']}"
                 for e in exc.errors()
             )
+            newer = [
+                e
+                for e in exc.errors()
+                if e["loc"] == ("version",) and e["type"] == "less_than_equal"
+            ]
+            if newer:  # a file from a later holdfast: say so rather than "should be <= 1"
+                problems = (
+                    f"format version {newer[0]['input']} is newer than this holdfast reads "
+                    f"(up to {RAW_VERSION}); upgrade holdfast to replay it"
+                )
             raise RecordingError(self.path, 1, f"bad header ({problems})") from exc
 
     def __iter__(self) -> Iterator[RawItem]:

@@ -118,7 +118,7 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
         (
             '{"format": "holdfast-raw", "version": 9, "device": "witmotion", "nominal_rate_hz": 5,'
             ' "start_utc": "2026-01-01T00:00:00Z"}',
-            "version",
+            r"version 9 is newer than this holdfast reads \(up to 1\)",
         ),
         ("not json", "bad header"),
     ],
