@@ -216,23 +216,21 @@ class ExcursionTracker:
             if steps.size:
                 self._dt_s = float(steps[0])
         self._last_t = float(t[-1])
-        dt = self._dt_s if self._dt_s else 0.02
-        return max(2, round(self.reps.settle_s / dt))
+        return self._samples(self.reps.settle_s, 2)
+
+    def _samples(self, seconds: float, at_least: int) -> int:
+        """``seconds`` as a sample count at the learnt interval (0.02 s until it is known)."""
+        return max(at_least, round(seconds / (self._dt_s or 0.02)))
 
     def _rest_n(self) -> int:
-        dt = self._dt_s if self._dt_s else 0.02
-        return max(1, round(self.reps.rest_capture_s / dt))
+        return self._samples(self.reps.rest_capture_s, 1)
 
     def _dwell_n(self) -> int:
         """Samples a standing hold must stay back to be lowered (1: supported, at once)."""
-        if self.code != UPRIGHT_CODE:
-            return 1
-        dt = self._dt_s if self._dt_s else 0.02
-        return max(1, round(self.holds.lowered_dwell_s / dt))
+        return self._samples(self.holds.lowered_dwell_s, 1) if self.code == UPRIGHT_CODE else 1
 
     def _pre_len(self) -> int:
-        dt = self._dt_s if self._dt_s else 0.02
-        return max(2, round(self.reps.preroll_s / dt))
+        return self._samples(self.reps.preroll_s, 2)
 
     def _posture_change(
         self,
