@@ -18,10 +18,7 @@ One state machine per sensor, shared by the rep counter and the hold timer:
 - *re-arm*: after a return, wait until back near rest (or steady somewhere: a new rest) so
   the tail of one rep cannot start the next.
 
-Steadiness is measured on the fused orientation itself rather than taken from
-``Frame.still``: that flag compares activity with running baselines that take seconds to
-settle after a posture change, and orientation is what a rest or a hold is about. Tremor
-(~0.1-0.3 deg at 6-11 Hz) stays well inside ``steady_deg``.
+Steadiness (``steadiness.py``) is measured on the fused orientation itself.
 
 Decisions happen at samples and the state is carried, so the chunking never matters. Python
 loops run over decisions (crossings, steady onsets), never over samples.
@@ -44,15 +41,14 @@ from dsp.detectors.happenings import (
     Returned,
 )
 from dsp.detectors.reference import (
-    Shape,
     angle_from_deg,
     elevation_deg,
     movement_times,
-    pair_angle_deg,
-    rotation_from_deg,
+    shape_of,
 )
-from dsp.detectors.runs import run_at_least
+from dsp.detectors.runs import first_true
 from dsp.detectors.settings import HoldSettings, RepSettings
+from dsp.detectors.steadiness import SampleInterval, Steadiness, SteadyFlags, flags_from_start
 from dsp.detectors.top_hold import TopHold
 from firmware_protocol.samples import FloatArray
 
@@ -84,13 +80,13 @@ class ExcursionTracker:
     def __init__(self, reps: RepSettings, holds: HoldSettings) -> None:
         self.reps = reps
         self.holds = holds
-        self._dt_s: float | None = None
-        self._last_t: float | None = None
+        self._interval = SampleInterval()
+        self._steadiness = Steadiness(reps.steady_deg)
         self.reset()
 
     @property
     def dt_s(self) -> float | None:
-        return self._dt_s
+        return self._interval.dt_s
 
     def reset(self) -> None:
         """Gap: nothing is stitched across it (the caller ends an open hold first)."""
@@ -101,14 +97,12 @@ class ExcursionTracker:
         self._clear_excursion()
         self._pre_t: FloatArray = np.empty(0)
         self._pre_u: FloatArray = np.empty((0, 3))
-        self._steady_buf: FloatArray = np.empty((0, 3))
-        self._steady_prev = False
+        self._steadiness.reset()
         self._hist_t: FloatArray = np.empty(0)
         self._hist_u: FloatArray = np.empty((0, 3))
         self._hist_steady: np.ndarray = np.zeros(0, dtype=bool)
-        self._steady_run = 0
         self._suspended: _Suspended | None = None
-        self._last_t = None
+        self._interval.restart()
 
     def _clear_excursion(self) -> None:
         self._buf_t: list[FloatArray] = []
@@ -148,19 +142,6 @@ class ExcursionTracker:
         elev = np.radians(self.rest_elev_deg)
         return np.asarray(flat * np.cos(elev) + np.array([0.0, 0.0, np.sin(elev)]))
 
-    def _steady(self, u: FloatArray, n_back: int) -> np.ndarray:
-        """Orientation within ``steady_deg`` of where it was ``settle_s`` (and half of it) ago."""
-        ext = np.concatenate([self._steady_buf, u])
-        idx = np.arange(self._steady_buf.shape[0], ext.shape[0])
-        half = max(1, n_back // 2)
-        ok = idx - n_back >= 0
-        back = ext[np.maximum(idx - n_back, 0)]
-        mid = ext[np.maximum(idx - half, 0)]
-        lim = self.reps.steady_deg
-        steady = ok & (pair_angle_deg(ext[idx], back) < lim) & (pair_angle_deg(ext[idx], mid) < lim)
-        self._steady_buf = ext[-n_back:]
-        return np.asarray(steady)
-
     # --- update -------------------------------------------------------------------------------
 
     def update(
@@ -170,11 +151,9 @@ class ExcursionTracker:
         out: list[Happening] = []
         if n == 0:
             return out
-        settle_n = self._settle_n(t)
-        steady = self._steady(u, settle_n)
-        onset = steady & ~np.concatenate([[self._steady_prev], steady[:-1]])
-        self._steady_prev = bool(steady[-1])
-        settled, self._steady_run = run_at_least(steady, self._steady_run, self._rest_n())
+        self._interval.observe(t)
+        n_back = self._interval.count(self.reps.settle_s, 2)
+        flags = self._steadiness.update(u, n_back, self._rest_n())
         changes = np.flatnonzero(np.diff(np.concatenate([[self.code], codes])))
         # Segments are also cut every SEGMENT_BLOCK samples: each step of the state machine
         # looks ahead only to the end of its segment, so a long chunk costs O(n), not
@@ -184,9 +163,9 @@ class ExcursionTracker:
         bounds = sorted(cuts)
         hist_t = np.concatenate([self._hist_t, t])
         hist_u = np.concatenate([self._hist_u, u])
-        hist_steady = np.concatenate([self._hist_steady, steady])
+        hist_steady = np.concatenate([self._hist_steady, flags.steady])
         past = self._hist_t.shape[0]
-        keep_hist = max(2, round(self.reps.look_back_s / (self._dt_s or 0.02)))
+        keep_hist = self._interval.count(self.reps.look_back_s, 2)
         for lo, hi in itertools.pairwise(bounds):
             if hi <= lo:
                 continue
@@ -197,7 +176,7 @@ class ExcursionTracker:
                 history = (hist_t[start:end], hist_u[start:end], hist_steady[start:end])
                 out += self._posture_change(lo, int(codes[lo]), history, rule)
             if self.code != UNKNOWN_CODE:
-                self._segment(lo, hi, t, u, (steady, onset, settled), rule, out)
+                self._segment(lo, hi, t, u, flags, rule, out)
         self._hist_t = hist_t[-keep_hist:]
         self._hist_u = hist_u[-keep_hist:]
         self._hist_steady = hist_steady[-keep_hist:]
@@ -206,31 +185,17 @@ class ExcursionTracker:
         self._pre_u = np.concatenate([self._pre_u, u])[-keep:]
         return out
 
-    def _settle_n(self, t: FloatArray) -> int:
-        # The sample interval is learnt once from the first two consecutive samples and then
-        # fixed, so counts of samples mean the same in every chunking.
-        if self._dt_s is None:
-            prev = np.concatenate([[] if self._last_t is None else [self._last_t], t])
-            steps = np.diff(prev)
-            steps = steps[steps > 0]
-            if steps.size:
-                self._dt_s = float(steps[0])
-        self._last_t = float(t[-1])
-        return self._samples(self.reps.settle_s, 2)
-
-    def _samples(self, seconds: float, at_least: int) -> int:
-        """``seconds`` as a sample count at the learnt interval (0.02 s until it is known)."""
-        return max(at_least, round(seconds / (self._dt_s or 0.02)))
-
     def _rest_n(self) -> int:
-        return self._samples(self.reps.rest_capture_s, 1)
+        return self._interval.count(self.reps.rest_capture_s, 1)
 
     def _dwell_n(self) -> int:
         """Samples a standing hold must stay back to be lowered (1: supported, at once)."""
-        return self._samples(self.holds.lowered_dwell_s, 1) if self.code == UPRIGHT_CODE else 1
+        return (
+            self._interval.count(self.holds.lowered_dwell_s, 1) if self.code == UPRIGHT_CODE else 1
+        )
 
     def _pre_len(self) -> int:
-        return self._samples(self.reps.preroll_s, 2)
+        return self._interval.count(self.reps.preroll_s, 2)
 
     def _posture_change(
         self,
@@ -297,9 +262,8 @@ class ExcursionTracker:
         if first < ht.shape[0]:
             saved = self._pre_t, self._pre_u
             self._pre_t, self._pre_u = np.empty(0), np.empty((0, 3))
-            onset = hs & ~np.concatenate([[False], hs[:-1]])
-            settled, _ = run_at_least(hs, 0, self._rest_n())
-            self._segment(first, ht.shape[0], ht, hu, (hs, onset, settled), rule, found)
+            history_flags = flags_from_start(hs, self._rest_n())
+            self._segment(first, ht.shape[0], ht, hu, history_flags, rule, found)
             self._pre_t, self._pre_u = saved
         out += [replace(h, index=lo) for h in found]
         return out
@@ -310,12 +274,11 @@ class ExcursionTracker:
         hi: int,
         t: FloatArray,
         u: FloatArray,
-        flags: tuple[np.ndarray, np.ndarray, np.ndarray],
+        flags: SteadyFlags,
         rule: HoldRule,
         out: list[Happening],
     ) -> None:
-        """``flags``: steady, steady onset, steady for ``rest_capture_s`` (per sample)."""
-        steady, onset, settled = flags
+        steady, onset, settled = flags.steady, flags.onset, flags.settled
         i = lo
         while i < hi:
             # The rule may depend on the rest reference, which a capture below can change.
@@ -354,10 +317,10 @@ class ExcursionTracker:
                 i = k
                 continue
             if self.mode == REARM:
-                k_back = self._first(e < start_deg)
+                k_back = first_true(e < start_deg)
                 # Steady for a while, not just a moment: the top of a hold that swayed
                 # below the return level must not become the rest.
-                k_rest = self._first(settled[i:hi])
+                k_rest = first_true(settled[i:hi])
                 if k_back == hi - i and k_rest == hi - i:
                     return
                 k = i + min(k_back, k_rest)
@@ -375,10 +338,6 @@ class ExcursionTracker:
         keep = self._pre_len()
         self._buf_t = [np.concatenate([self._pre_t, t[:k]])[-keep:]]
         self._buf_u = [np.concatenate([self._pre_u, u[:k]])[-keep:]]
-
-    def _first(self, mask: np.ndarray) -> int:
-        hits = np.flatnonzero(mask)
-        return int(hits[0]) if hits.size else mask.shape[0]
 
     def _excursion(
         self,
@@ -398,10 +357,10 @@ class ExcursionTracker:
         if hold is not None:
             k_ret, k_settle = hold.lowered(e, steady[i:hi], self._dwell_n())
         else:
-            k_ret = self._first(e < r.return_fraction * peak)
+            k_ret = first_true(e < r.return_fraction * peak)
             # Or came most of the way back and settled there: the rest after a long hold can
             # sit a degree or two off the reference (the mat, the clothing, the fusion's bias).
-            k_settle = self._first(steady[i:hi] & (e < r.settled_return_fraction * peak))
+            k_settle = first_true(steady[i:hi] & (e < r.settled_return_fraction * peak))
         base = 0.0
         if k_settle < k_ret:
             k_ret = k_settle
@@ -410,11 +369,11 @@ class ExcursionTracker:
         dev = np.zeros(0)
         if hold is not None:
             moved, dev = hold.moved(u[i:hi])
-            k_moved = self._first(moved)
+            k_moved = first_true(moved)
         else:
-            k_out = self._first(t[i:hi] - self._t0 > r.max_excursion_s)
+            k_out = first_true(t[i:hi] - self._t0 > r.max_excursion_s)
             if hold_min is not None:
-                k_hold = self._first(steady[i:hi] & (e >= hold_min))
+                k_hold = first_true(steady[i:hi] & (e >= hold_min))
         k = min(k_ret, k_out, k_hold, k_moved)
         stop = min(m, k + 1)  # keep the samples up to and including the decision
         self._buf_t.append(t[i : i + stop])
@@ -462,7 +421,9 @@ class ExcursionTracker:
             hold_level = self.hold.held_level(bt, be, dwell_s)
             _, _, depart, _ = movement_times(bt, be, level, hold_level, base)
             out.append(HoldEnd(j, depart, "lowered"))
-        out.append(Returned(j, self._shape(bt, be, bu, level, base), self.code, self.ref))
+        ref = None if self.code in SIDE_CODES else self.ref  # on a side: no rotation measured
+        shape = shape_of(bt, be, bu, level, base, ref)
+        out.append(Returned(j, shape, self.code, self.ref))
         self._clear_excursion()
         self.mode = REARM
         if base > 0.0:  # settled: this is the rest now
@@ -473,24 +434,3 @@ class ExcursionTracker:
         bt = np.concatenate(self._buf_t)
         bu = np.concatenate(self._buf_u)
         return bt, self._signal(bu)
-
-    def _shape(
-        self, bt: FloatArray, be: FloatArray, bu: FloatArray, level: float, base: float
-    ) -> Shape:
-        leave, arrive, depart, back = movement_times(bt, be, level, level, base)
-        k = int(np.argmax(be))
-        if self.code in SIDE_CODES or self.ref is None:
-            rot = np.zeros(3)
-        else:
-            rot = rotation_from_deg(bu[k : k + 1], self.ref)[0]
-        return Shape(
-            peak_deg=float(be[k]),
-            pitch_deg=float(rot[1]),
-            roll_deg=float(rot[2]),
-            side_bend_deg=float(rot[0]),
-            flexion_deg=float(np.degrees(np.arctan2(-bu[k, 0], bu[k, 2]))),
-            t_leave=leave,
-            t_arrive=arrive,
-            t_depart=depart,
-            t_back=back,
-        )

@@ -137,3 +137,30 @@ def movement_times(
     depart = max(arrive, down_hi - TAU_LO * span)
     back = down_lo + (1.0 - TAU_HI) * span
     return leave, arrive, depart, back
+
+
+def shape_of(
+    bt: FloatArray,
+    be: FloatArray,
+    bu: FloatArray,
+    level: float,
+    base: float,
+    ref: FloatArray | None,
+) -> Shape:
+    """The shape of one excursion: samples ``bt``, its angle from rest ``be``, orientations
+    ``bu``; ``level`` its top, ``base`` where it came to rest. The rotation at the peak is
+    measured from ``ref`` (``None``: not measured, zeros)."""
+    leave, arrive, depart, back = movement_times(bt, be, level, level, base)
+    k = int(np.argmax(be))
+    rot = np.zeros(3) if ref is None else rotation_from_deg(bu[k : k + 1], ref)[0]
+    return Shape(
+        peak_deg=float(be[k]),
+        pitch_deg=float(rot[1]),
+        roll_deg=float(rot[2]),
+        side_bend_deg=float(rot[0]),
+        flexion_deg=float(np.degrees(np.arctan2(-bu[k, 0], bu[k, 2]))),
+        t_leave=leave,
+        t_arrive=arrive,
+        t_depart=depart,
+        t_back=back,
+    )

@@ -16,3 +16,9 @@ def run_at_least(flag: np.ndarray, run_before: int, n: int) -> tuple[np.ndarray,
     """Where ``flag`` has been true for ``n`` samples in a row (run carried in and out)."""
     run = runs(flag, run_before)
     return np.asarray(run >= n), int(run[-1]) if run.size else run_before
+
+
+def first_true(mask: np.ndarray) -> int:
+    """Index of the first true sample of ``mask``, or its length when there is none."""
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if hits.size else mask.shape[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dsp.detectors.reference import pair_angle_deg, rotation_from_deg
-from dsp.detectors.runs import runs
+from dsp.detectors.runs import first_true, runs
 from dsp.detectors.settings import HoldSettings, RepSettings
 from firmware_protocol.samples import FloatArray
 
@@ -65,7 +65,7 @@ class TopHold:
         settled = steady & (e < r.settled_return_fraction * level)
         self._ret_runs = runs(below, self._ret_run)
         self._settle_runs = runs(settled, self._settle_run)
-        return _first(self._ret_runs >= dwell_n), _first(self._settle_runs >= dwell_n)
+        return first_true(self._ret_runs >= dwell_n), first_true(self._settle_runs >= dwell_n)
 
     def moved(self, u: FloatArray) -> tuple[np.ndarray, FloatArray]:
         """Where the body left the hold other than back toward rest, and how far it is."""
@@ -92,8 +92,3 @@ class TopHold:
         lowering began (those samples are the rest, not the hold)."""
         held = (bt >= self.t_s) & (bt < bt[-1] - dwell_s)
         return float(np.mean(be[held])) if held.any() else self._sum / max(1, self._n)
-
-
-def _first(mask: np.ndarray) -> int:
-    hits = np.flatnonzero(mask)
-    return int(hits[0]) if hits.size else mask.shape[0]
