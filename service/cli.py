@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from firmware_protocol.errors import HoldfastError
 from service import (
     cmd_demo,
+    cmd_display,
     cmd_record,
     cmd_replay,
+    cmd_report,
     cmd_scan,
     cmd_schema,
     cmd_score,
@@ -26,9 +28,11 @@ from service import (
 _COMMANDS = (
     cmd_demo,
     cmd_replay,
+    cmd_report,
     cmd_simulate,
     cmd_score,
     cmd_serve,
+    cmd_display,
     cmd_schema,
     cmd_scan,
     cmd_record,
@@ -41,10 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Back-exercise coach from an IMU on the lower back: holds, reps and "
         "repeated-flexion warnings.",
     )
+    parser.add_argument("--version", action="version", version=f"holdfast {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMANDS:
         module.register(sub)
     return parser
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("holdfast")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 _AXIS_OPTIONS = ("--up", "--forward")

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from dsp.detectors.exercises import EXERCISES
@@ -14,7 +15,7 @@ from dsp.mounting import AXES
 from dsp.pipeline import Pipeline, PipelineSettings
 from sensor.replay import Recording, ReplaySource
 from service.chain import apply_item, events_from_items, last_time, pipeline_for
-from service.formatting import event_json, event_text
+from service.formatting import event_json, people_line
 
 
 def register(sub: Any) -> None:
@@ -25,8 +26,18 @@ def register(sub: Any) -> None:
         "every event. --format jsonl is the stable machine-readable contract.",
     )
     p.add_argument("path", help="raw recording (.jsonl, .jsonl.gz) or samples CSV (.csv)")
-    p.add_argument("--format", choices=("text", "jsonl"), default="text")
-    p.add_argument("--no-angles", action="store_true", help="leave out the 10 Hz angle events")
+    p.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        help="text: what happened, in sentences (default); jsonl: every event as JSON",
+    )
+    p.add_argument(
+        "--no-angles", action="store_true", help="leave out the 10 Hz angle events (jsonl)"
+    )
+    p.add_argument(
+        "--angles", action="store_true", help="text: also print the angles (10 lines a second)"
+    )
     add_mounting_args(p)
     p.add_argument("--realtime", action="store_true", help="pace like a live sensor")
     p.add_argument(
@@ -64,26 +75,37 @@ def mounting_from_args(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     recording = Recording(args.path, sensor=args.sensor, skip_bad=args.skip_bad)
-    settings = PipelineSettings(emit_angles=not args.no_angles)
+    text = args.format == "text"
+    angles = args.angles if text else not args.no_angles
+    settings = PipelineSettings(emit_angles=angles)
     pipeline = pipeline_for(recording, settings, mounting_from_args(args))
     pipeline.set_exercise(args.exercise)
-    fmt: Callable[[Event], str] = event_json if args.format == "jsonl" else event_text
+    fmt: Callable[[Event], str | None] = partial(people_line, angles=angles) if text else event_json
     out = sys.stdout
     if args.realtime:
         asyncio.run(_realtime(recording, pipeline, fmt))
     else:
         for event in events_from_items(pipeline, recording.items()):
-            out.write(fmt(event) + "\n")
+            line = fmt(event)
+            if line is not None:
+                out.write(line + "\n")
     if recording.skipped:
         print(f"holdfast: skipped {recording.skipped} bad line(s) in {args.path}", file=sys.stderr)
     return 0
 
 
-async def _realtime(recording: Recording, pipeline: Pipeline, fmt: Callable[[Event], str]) -> None:
+async def _realtime(
+    recording: Recording, pipeline: Pipeline, fmt: Callable[[Event], str | None]
+) -> None:
+    def show(event: Event) -> None:
+        line = fmt(event)
+        if line is not None:
+            print(line, flush=True)
+
     t_end = 0.0
     async for item in ReplaySource(recording, realtime=True):
         t_end = last_time(item)
         for event in apply_item(pipeline, item):
-            print(fmt(event), flush=True)
+            show(event)
     for event in pipeline.finish(t_end):
-        print(fmt(event), flush=True)
+        show(event)

@@ -61,9 +61,10 @@ def test_explicit_mounting_and_text_output(capsys: pytest.CaptureFixture[str]) -
     code, out, _ = replay(capsys, str(path), "--up", "+y", "--forward", "-z", "--no-angles")
     assert code == 0
     lines = out.splitlines()
-    assert "learned up and forward from --up/--forward" in lines[0]
-    assert sum(" flexion " in line for line in lines) == 4
-    assert sum("WARNING 3 forward bends" in line for line in lines) == 1
+    assert lines[0] == "   0:00  Calibrated from --up/--forward: learned up and forward."
+    assert sum("Forward bend to" in line for line in lines) == 4
+    assert sum("WARNING: 3 forward bends deeper than 45°" in line for line in lines) == 1
+    assert not any("flexion" in line or "=" in line for line in lines)  # sentences only
 
 
 def test_bad_line_exits_2_naming_file_and_line(
