@@ -204,10 +204,10 @@ class App:
                     await stack.enter_async_context(self.embedded)
                 await self._run_tasks()
         except BaseExceptionGroup as group:
+            # One error, never an ExceptionGroup: ours (bad input, a refused login) becomes the
+            # CLI's one line; anything else is a bug and keeps its own traceback.
             ours = group.subgroup(HoldfastError)
-            if ours is None:
-                raise
-            first: BaseException = ours
+            first: BaseException = ours if ours is not None else group
             while isinstance(first, BaseExceptionGroup):
                 first = first.exceptions[0]
             raise first from group
