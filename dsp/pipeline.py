@@ -92,6 +92,8 @@ class Pipeline:
         self._explicit = rotation_from_axes(*mounting) if mounting is not None else None
         self._rate_hz: float | None = None
         self._seq = 0
+        self._number = 0  # non-angle events so far: the n of their ids
+        self._angle_number = 0  # angle events so far: the n of theirs (``a<n>``)
         self._clock = SampleClock(self.settings.clock)
         self._rotation: FloatArray | None = None
         self._up_s: FloatArray | None = None
@@ -101,9 +103,10 @@ class Pipeline:
         self._detectors = Detectors(self.settings.detectors, sensor)
         self._last_t = 0.0
         self._malformed_total = 0
-        # Event ids: a hash of session and sensor, then the sequence number. Unique per session
-        # and sensor, the same on every replay of the same recording, and cheap (a UUID per
-        # angle event cost more than the whole filter chain).
+        # Event ids: a hash of session and sensor, then the event's number among the non-angle
+        # events (angles are numbered apart, ``a<n>``), so an event has the same id with and
+        # without angle events. Unique per session and sensor, the same on every replay of the
+        # same recording, and cheap (a UUID per angle event cost more than the filter chain).
         digest = hashlib.sha1(f"{session_id}/{sensor}".encode(), usedforsecurity=False)
         self._id_prefix = digest.hexdigest()[:16]
         self._first_t: float | None = None
@@ -241,8 +244,9 @@ class Pipeline:
         make_angle = AngleEvent
         for _, _, event in out:
             self._seq += 1
-            event_id = f"{self._id_prefix}-{self._seq}"
             if isinstance(event, tuple):
+                self._angle_number += 1
+                event_id = f"{self._id_prefix}-a{self._angle_number}"
                 t, flexion, lateral, tilt = event
                 stamped.append(
                     make_angle(
@@ -257,6 +261,8 @@ class Pipeline:
                     )
                 )
             else:
+                self._number += 1
+                event_id = f"{self._id_prefix}-{self._number}"
                 stamped.append(event.model_copy(update={"seq": self._seq, "id": event_id}))
         return stamped
 
