@@ -333,8 +333,7 @@ class Pipeline:
             self._catch_up(index, t, stretch, step.bend_t_s, out)
 
     def _catch_up(self, index: int, t: float, stretch: Stretch, bend: Span, out: Pending) -> None:
-        """Analyse what was kept while the mounting was unknown (``dsp.backlog``): the stages
-        start over at its first sample, and what they decide is emitted now, at ``t``."""
+        """Analyse the samples kept while the mounting was unknown (``dsp.backlog``) anew."""
         self._height.reset()
         self._height.anchor_standing()
         self._posture.reset()
