@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from dsp.detectors.exercises import EXERCISES
@@ -14,8 +15,10 @@ from dsp.events import Event
 from dsp.mounting import AXES
 from dsp.pipeline import Pipeline, PipelineSettings
 from sensor.replay import Recording, ReplaySource
+from sensor.source import SourceItem
 from service.chain import apply_item, events_from_items, last_time, pipeline_for
 from service.formatting import event_json, people_line
+from service.progress import ProgressBar, progress
 
 
 def register(sub: Any) -> None:
@@ -85,13 +88,25 @@ def run(args: argparse.Namespace) -> int:
     if args.realtime:
         asyncio.run(_realtime(recording, pipeline, fmt))
     else:
-        for event in events_from_items(pipeline, recording.items()):
-            line = fmt(event)
-            if line is not None:
-                out.write(line + "\n")
+        # A bar on stderr only while the events go elsewhere (a file, a pipe): on the same
+        # terminal it would tear the lines it shares the screen with.
+        shown = sys.stderr.isatty() and not out.isatty()
+        with progress(f"replaying {Path(args.path).name}", enabled=shown) as bar:
+            for event in events_from_items(pipeline, tracked(recording.items(), bar)):
+                line = fmt(event)
+                if line is not None:
+                    out.write(line + "\n")
     if recording.skipped:
         print(f"holdfast: skipped {recording.skipped} bad line(s) in {args.path}", file=sys.stderr)
     return 0
+
+
+def tracked(items: Iterable[SourceItem], bar: ProgressBar) -> Iterator[SourceItem]:
+    """``items``, telling ``bar`` how far into the session each one is."""
+    for item in items:
+        t = last_time(item)
+        bar.update(t, f"{t:.0f} s of the session")
+        yield item
 
 
 async def _realtime(

@@ -74,8 +74,11 @@ def session_figure(s: Session) -> Figure:
     top.set_title(f"{s.name}: trunk angle, {s.sensor}", loc="left", pad=18)
     top.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, ncol=6, frameon=False)
     top.grid(alpha=0.25)
-    for label, y in (("upright", low + 2), ("bent", zones.neutral_max_deg + 2),
-                     ("bent far", zones.moderate_max_deg + 2)):  # fmt: skip
+    for label, y in (
+        (f"neutral (< {zones.neutral_max_deg:.0f}°)", zones.neutral_max_deg - 7),
+        ("bent", zones.neutral_max_deg + 2),
+        (f"bent far (> {zones.moderate_max_deg:.0f}°)", zones.moderate_max_deg + 2),
+    ):
         top.text(0.002, y, label, transform=top.get_yaxis_transform(), fontsize=7, color="#555")
 
     bottom.plot(s.t, s.lateral_deg, color="#555", lw=1.0)
