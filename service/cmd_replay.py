@@ -18,6 +18,7 @@ from sensor.replay import Recording, ReplaySource
 from sensor.source import SourceItem
 from service.chain import apply_item, events_from_items, last_time, pipeline_for
 from service.formatting import event_json, people_line
+from service.mounting_check import MountingCheck
 from service.progress import ProgressBar, progress
 
 
@@ -81,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
     text = args.format == "text"
     angles = args.angles if text else not args.no_angles
     settings = PipelineSettings(emit_angles=angles)
-    pipeline = pipeline_for(recording, settings, mounting_from_args(args))
+    mounting = mounting_from_args(args) or header_mounting(recording)
+    pipeline = pipeline_for(recording, settings, mounting)
     pipeline.set_exercise(args.exercise)
+    check = MountingCheck(mounting)
     fmt: Callable[[Event], str | None] = partial(people_line, angles=angles) if text else event_json
     out = sys.stdout
     if args.realtime:
@@ -92,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         # terminal it would tear the lines it shares the screen with.
         shown = sys.stderr.isatty() and not out.isatty()
         with progress(f"replaying {Path(args.path).name}", enabled=shown) as bar:
-            for event in events_from_items(pipeline, tracked(recording.items(), bar)):
+            items = tracked(recording.items(), bar, check)
+            for event in events_from_items(pipeline, items):
                 line = fmt(event)
                 if line is not None:
                     out.write(line + "\n")
@@ -101,11 +105,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def tracked(items: Iterable[SourceItem], bar: ProgressBar) -> Iterator[SourceItem]:
-    """``items``, telling ``bar`` how far into the session each one is."""
+def header_mounting(recording: Recording) -> tuple[str, str] | None:
+    m = recording.info.mounting
+    return (m.up, m.forward) if m is not None else None
+
+
+def tracked(
+    items: Iterable[SourceItem], bar: ProgressBar, check: MountingCheck
+) -> Iterator[SourceItem]:
+    """``items``, telling ``bar`` how far into the session each one is and ``check`` what
+    the first still second looked like."""
     for item in items:
         t = last_time(item)
         bar.update(t, f"{t:.0f} s of the session")
+        warning = check.feed(item)
+        if warning is not None:
+            print(f"holdfast: warning: {warning}", file=sys.stderr, flush=True)
         yield item
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from dsp.events import Event, SensorStatusEvent
+from dsp.events import AngleEvent, Event, SensorStatusEvent
 from service.config import HoldfastSettings
 from service.mqtt.broker_embedded import EmbeddedBroker, port_free
 
@@ -96,6 +96,9 @@ async def start_web(
     return web
 
 
+UPSIDE_DOWN_TILT_DEG = 150.0
+
+
 class ServeNotes:
     """An event sink that tells, once, each sensor's connection: the service's own log for
     the person who started it (not a display: displays are MQTT subscribers)."""
@@ -103,11 +106,23 @@ class ServeNotes:
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stderr
         self._seen: set[str] = set()
+        self._upside_down: set[str] = set()
 
     def __call__(self, event: Event) -> None:
         if event.sensor not in self._seen:
             self._seen.add(event.sensor)
             self._say(f"{event.sensor}: receiving data")
+        if (
+            isinstance(event, AngleEvent)
+            and event.tilt_deg > UPSIDE_DOWN_TILT_DEG
+            and event.sensor not in self._upside_down
+        ):
+            # Nobody rests head down: the up axis given (or in the header) has the wrong sign.
+            self._upside_down.add(event.sensor)
+            self._say(
+                f"{event.sensor}: warning: the sensor reads upside down (tilt "
+                f"{event.tilt_deg:.0f}°): is the sign of --up wrong?"
+            )
         if isinstance(event, SensorStatusEvent) and event.status in ("connected", "disconnected"):
             detail = f" ({event.detail})" if event.detail else ""
             self._say(f"{event.sensor}: {event.status}{detail}")

@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 Kind = Literal["service_status", "status", "state", "angle", "event", "reply"]
 RECONNECT_MIN_S = 0.3
 RECONNECT_MAX_S = 5.0
+STOP_TIMEOUT_S = 5.0
+"""How long stopping a display waits for its connection to close before leaving it."""
+
+
+async def stop_task(task: asyncio.Task[None] | None) -> None:
+    """Cancel a display's feed task and wait for it, at most ``STOP_TIMEOUT_S``."""
+    if task is None or task.done():
+        return
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=STOP_TIMEOUT_S)
+    if not done:
+        log.warning("display: the broker connection did not close in %.0f s", STOP_TIMEOUT_S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +149,14 @@ class BrokerFeed:
         )
 
     async def run(self, on_message: Callable[[DisplayMessage], None]) -> None:
-        """Subscribe and deliver messages; reconnect with backoff; returns only on cancel."""
+        """Subscribe and deliver messages; reconnect with backoff; returns only on cancel.
+
+        A cancel while connecting can reach us as an ``MqttError`` (paho's connect is
+        interrupted); the loop then checks whether its task is being cancelled rather than
+        retrying, so stopping a display never waits for a broker.
+        """
         delay = RECONNECT_MIN_S
+        task = asyncio.current_task()
         while True:
             try:
                 async with self._make_client() as client:
@@ -154,6 +172,8 @@ class BrokerFeed:
                         if message is not None:
                             on_message(message)
             except aiomqtt.MqttError as exc:
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from exc
                 log.info("display: broker %s: %s; retrying in %.1f s", self.where, exc, delay)
             finally:
                 self._client = None

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
 from dsp.events import AngleEvent, Event
-from service.displays.feed import BrokerFeed, DisplayMessage
+from service.displays.feed import BrokerFeed, DisplayMessage, stop_task
 from service.displays.sensor_view import DisplayModel, SensorView
 from service.displays.text import POSTURE_WORDS, alert_words, clock, event_line, exercise_name
 
@@ -90,10 +90,7 @@ class TerminalDisplay:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         if self._live is not None:
             self._live.stop()
             self._live = None

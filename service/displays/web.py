@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from firmware_protocol.errors import BrokerError, ConfigError
-from service.displays.feed import BrokerFeed, DisplayMessage
+from service.displays.feed import BrokerFeed, DisplayMessage, stop_task
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,10 @@ class WebDisplay:
         return app
 
     async def __aenter__(self) -> WebDisplay:
-        runner = web.AppRunner(self.app(), handle_signals=False, access_log=None)
+        # shutdown_timeout: an open page (an endless SSE stream) must not hold up the stop.
+        runner = web.AppRunner(
+            self.app(), handle_signals=False, access_log=None, shutdown_timeout=2.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.bind, self.port)
         try:
@@ -161,10 +164,7 @@ class WebDisplay:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._feed_task is not None:
-            self._feed_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._feed_task
+        await stop_task(self._feed_task)
         for queue in list(self._clients):
             self._offer(queue, None)
         if self._runner is not None:
