@@ -66,7 +66,7 @@ class Simulation:
 def build_motion(script: Script, seed: int) -> Builder:
     """Lay the script's steps on a timeline (movement only, no sensor)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
-    b = Builder(rng, script.person, script.heading_deg)
+    b = Builder(rng, script.person, script.heading_deg, script.start)
     steps = list(script.steps)
     if script.calibration:
         steps.insert(0, Params("calibration", ACTIVITIES["calibration"][0], {}))
