@@ -53,6 +53,10 @@ class Detectors:
     def set_hold_target(self, seconds: float | None) -> None:
         self.hold_target_s = seconds
 
+    def new_set(self) -> None:
+        """The next rep starts a new set (a routine moved to the other side)."""
+        self._reps.pending_close = True
+
     # --- which holds are timed ------------------------------------------------------------------
 
     def _hold_min_deg(self, code: int) -> float | None:
