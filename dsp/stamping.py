@@ -1,8 +1,10 @@
 """Stamping a sensor's events with ``seq`` and ``id``, in the order the chain decided them.
 
-Ids: a hash of session and sensor, then the sequence number. Unique per session and sensor,
-the same on every replay of the same recording, and cheap (a UUID per angle event cost more
-than the whole filter chain). Angle events wait as plain tuples and become models only here.
+Ids: a hash of session and sensor, then the event's number among the non-angle events (angles
+are numbered apart, ``a<n>``), so an event has the same id with and without angle events.
+Unique per session and sensor, the same on every replay of the same recording, and cheap (a
+UUID per angle event cost more than the filter chain). Angle events wait as plain tuples and
+become models only here.
 
 Two additions for guided routines (``dsp.routines``): the side the chain was told (holds and
 reps of the told exercise that the chain could not side carry it), and an ``observer`` that
@@ -35,6 +37,8 @@ class Stamper:
     def __init__(self, sensor: str, session_id: str) -> None:
         self.sensor = sensor
         self.seq = 0
+        self.number = 0  # non-angle events so far: the n of their ids
+        self.angle_number = 0  # angle events so far: the n of theirs (``a<n>``)
         digest = hashlib.sha1(f"{session_id}/{sensor}".encode(), usedforsecurity=False)
         self.id_prefix = digest.hexdigest()[:16]
         self.told: tuple[str, Side] | None = None  # exercise, side
@@ -48,8 +52,9 @@ class Stamper:
         make_angle = AngleEvent
         for _, _, event in out:
             self.seq += 1
-            event_id = f"{self.id_prefix}-{self.seq}"
             if isinstance(event, tuple):
+                self.angle_number += 1
+                event_id = f"{self.id_prefix}-a{self.angle_number}"
                 t, flexion, lateral, tilt = event
                 stamped.append(
                     make_angle(
@@ -64,6 +69,8 @@ class Stamper:
                     )
                 )
                 continue
+            self.number += 1
+            event_id = f"{self.id_prefix}-{self.number}"
             update: dict[str, object] = {"seq": self.seq, "id": event_id}
             told = self.told
             sided = isinstance(event, _SIDED) and event.side is None
@@ -74,6 +81,7 @@ class Stamper:
             if self.observer is not None:
                 for extra in self.observer(done):
                     self.seq += 1
-                    extra_id = f"{self.id_prefix}-{self.seq}"
+                    self.number += 1
+                    extra_id = f"{self.id_prefix}-{self.number}"
                     stamped.append(extra.model_copy(update={"seq": self.seq, "id": extra_id}))
         return stamped
