@@ -56,6 +56,16 @@ class CalibratedEvent(EventBase):
     forward_sensor: tuple[float, float, float] | None = Field(
         description="belly direction, sensor frame; None until learned"
     )
+    learned_from: Literal["bend", "lying"] | None = Field(
+        default=None,
+        description="auto, complete: what taught forward (a bend that came back, or lying "
+        "still on the floor, read from the way down); None otherwise",
+    )
+    backlog_s: float | None = Field(
+        default=None,
+        description="auto, complete: seconds of samples kept while the mounting was unknown "
+        "and analysed now; their events follow with t = this decision and t_start in the past",
+    )
 
 
 class PostureEvent(EventBase):

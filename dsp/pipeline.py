@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from dsp import angles
+from dsp.backlog import Backlog, Stretch
 from dsp.calibration import AutoCalibrator, CalibrationSettings, CalibrationStep
 from dsp.clock import ClockSettings, SampleClock
 from dsp.detectors import Detectors, DetectorSettings, Frame
-from dsp.detectors.frame import POSTURE_CODE
+from dsp.detectors.frame import posture_baselines, posture_codes
 from dsp.events import (
     CalibratedEvent,
     Event,
@@ -33,7 +33,7 @@ from dsp.events import (
     SensorStatusEvent,
     Side,
 )
-from dsp.flexion import POSTURE_BASELINE_DEG, FlexionDetector, FlexionEpisode, FlexionSettings
+from dsp.flexion import FlexionDetector, FlexionEpisode, FlexionSettings
 from dsp.height import HeightTracker
 from dsp.motion import MotionDetector, MotionSettings
 from dsp.mounting import rotation_from_axes, rotation_from_vectors
@@ -41,7 +41,6 @@ from dsp.orientation import OrientationSettings, UpEstimator
 from dsp.posture import (
     CLASS_BETWEEN,
     CLASS_UPRIGHT,
-    PostureChange,
     PostureSettings,
     PostureTracker,
 )
@@ -67,6 +66,9 @@ class PipelineSettings(BaseModel):
     detectors: DetectorSettings = Field(default_factory=DetectorSettings)
     angle_rate_hz: float = Field(default=10.0, gt=0, description="angle events per second")
     emit_angles: bool = Field(default=True, description="emit decimated angle events")
+
+
+Span = tuple[float, float] | None
 
 
 class Pipeline:
@@ -106,6 +108,7 @@ class Pipeline:
         self._up = UpEstimator(s.orientation, rate_hz)
         self._motion = MotionDetector(s.motion, rate_hz)
         self._calibrator = AutoCalibrator(s.calibration, rate_hz)
+        self._backlog = Backlog(round(s.calibration.buffer_s * rate_hz))
         self._height = HeightTracker(s.posture.height, rate_hz)
         self._posture = PostureTracker(s.posture, rate_hz)
         if self._explicit is not None:
@@ -149,6 +152,7 @@ class Pipeline:
             gap = starts.get(lo)
             if gap is not None:
                 self._reset_stages()
+                self._backlog.clear()
                 for event in self._detectors.on_gap(self._last_t):
                     out.append((lo, RANK_STATUS, event))
                 out.append(
@@ -173,6 +177,7 @@ class Pipeline:
         self._clock.reset()
         if self._rate_hz is not None:
             self._reset_stages()
+            self._backlog.clear()
         out: Pending = [(0, RANK_STATUS, e) for e in self._detectors.on_gap(self._last_t)]
         status = SensorStatusEvent(t=t_s, sensor=self.sensor, status="disconnected", detail=detail)
         out.append((0, RANK_STATUS, status))
@@ -234,6 +239,7 @@ class Pipeline:
         self._up_s = None
         if self._rate_hz is not None:
             self._calibrator.restart()
+            self._backlog.clear()
 
     # --- internals -------------------------------------------------------------------------------
 
@@ -246,9 +252,19 @@ class Pipeline:
     def _stamp(self, out: Pending) -> list[Event]:
         return self._stamper.stamp(out)
 
-    def _calibrated_event(self, t: float, method: str, stage: str = "complete") -> CalibratedEvent:
+    def _calibrated_event(
+        self,
+        t: float,
+        method: str,
+        stage: str = "complete",
+        evidence: CalibrationStep | None = None,
+    ) -> CalibratedEvent:
         assert self._up_s is not None
         fwd = self._rotation[0] if self._rotation is not None else None
+        fields: dict[str, object] = {}
+        if evidence is not None:
+            fields["learned_from"] = evidence.evidence
+            fields["backlog_s"] = round(self._backlog.duration_s(), 3)
         return CalibratedEvent.model_validate(
             {
                 "t": t,
@@ -257,6 +273,7 @@ class Pipeline:
                 "stage": stage,
                 "up_sensor": tuple(round(float(v), 4) for v in self._up_s),
                 "forward_sensor": None if fwd is None else tuple(round(float(v), 4) for v in fwd),
+                **fields,
             }
         )
 
@@ -271,14 +288,16 @@ class Pipeline:
             steps = self._calibrator.update(t, up, still)
         n = t.shape[0]
         cuts = sorted({0, n, *(step.index for step in steps)})
-        by_index = {step.index: step for step in steps}
         for lo, hi in itertools.pairwise(cuts):
-            step = by_index.get(lo)
-            if step is not None:
-                self._apply_calibration(offset + lo, float(t[lo]), step, out)
+            for step in steps:
+                if step.index == lo:
+                    self._apply_calibration(offset + lo, float(t[lo]), step, out)
             self._analyse(offset + lo, t[lo:hi], acc[lo:hi], up[lo:hi], still[lo:hi], out)
-        if n in by_index:  # a step exactly at the end of the chunk
-            self._apply_calibration(offset + n - 1, float(t[-1]), by_index[n], out)
+            if self._rotation is None:  # kept for when the mounting is known
+                self._backlog.add(Stretch(t[lo:hi], acc[lo:hi], up[lo:hi], still[lo:hi]))
+        for step in steps:
+            if step.index >= n:  # (never past the chunk; kept for safety)
+                self._apply_calibration(offset + n - 1, float(t[-1]), step, out)
 
     def _apply_calibration(self, index: int, t: float, step: CalibrationStep, out: Pending) -> None:
         self._up_s = step.up_s
@@ -287,45 +306,34 @@ class Pipeline:
             out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto", "up_only")))
             change = self._posture._switch(index, "upright")
             if change is not None:
-                out.append(
-                    (
-                        index,
-                        RANK_POSTURE,
-                        PostureEvent(
-                            t=t, sensor=self.sensor, posture="upright", previous=change.previous
-                        ),
-                    )
+                event = PostureEvent(
+                    t=t, sensor=self.sensor, posture="upright", previous=change.previous
                 )
+                out.append((index, RANK_POSTURE, event))
             return
         assert step.forward_s is not None
         self._rotation = rotation_from_vectors(step.up_s, step.forward_s)
-        out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto")))
-        if step.excursion_up_s is not None and step.excursion_t_s is not None:
-            # Score the bend that taught us the forward direction: it was a real bend.
-            flex = angles.flexion_deg(step.excursion_up_s @ self._rotation.T)
-            base = np.zeros_like(flex)
-            tail_t = np.append(step.excursion_t_s, t)
-            tail_flex = np.append(flex, 0.0)
-            taught = self._flexion.update(tail_t, tail_flex, np.append(base, 0.0))
-            for ep in taught:
-                out.append((index, RANK_FLEXION, self._flexion_event(t, ep)))
-            self._flexion.reset()
-            if taught:  # the detectors count these bends too (alerts, summary)
-                one = Frame(
-                    offset=0,
-                    t_s=np.array([t]),
-                    u_body=np.array([[0.0, 0.0, 1.0]]),
-                    flexion_deg=np.zeros(1),
-                    lateral_deg=np.zeros(1),
-                    still=np.ones(1, dtype=bool),
-                    posture_code=np.array([POSTURE_CODE["upright"]], dtype=np.int8),
-                    heights_m=np.full(1, np.nan),
-                    acc_mps2=np.zeros((1, 3)),
-                    episodes=tuple(replace(ep, index=0) for ep in taught),
-                    calibration_bend=True,
-                )
-                for _, event in self._detectors.update(one):
-                    out.append((index, RANK_DETECTOR, event))
+        out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto", evidence=step)))
+        stretch = self._backlog.take()
+        if stretch is not None:
+            self._catch_up(index, t, stretch, step.bend_t_s, out)
+
+    def _catch_up(self, index: int, t: float, stretch: Stretch, bend: Span, out: Pending) -> None:
+        """Analyse the samples kept while the mounting was unknown (``dsp.backlog``) anew."""
+        self._height.reset()
+        self._height.anchor_standing()
+        self._posture.reset()
+        self._flexion.reset()
+        # The bend that taught forward is the one auto-calibration asks for: its episode is
+        # reported, but it is no rep and makes no repeated-flexion warning.
+        self._detectors.set_calibration_bend(bend)
+        late: Pending = []
+        self._analyse(0, stretch.t_s, stretch.acc_mps2, stretch.up, stretch.still, late, False)
+        late.sort(key=lambda item: (item[0], item[1]))
+        for _, _, event in late:
+            assert not isinstance(event, tuple)
+            # Same rank for all: the stable sort keeps them in the order they were decided.
+            out.append((index, RANK_CALIBRATED, event.model_copy(update={"t": t})))
 
     def _flexion_event(self, t: float, ep: FlexionEpisode) -> FlexionEvent:
         return FlexionEvent(
@@ -346,6 +354,7 @@ class Pipeline:
         up: FloatArray,
         still: np.ndarray,
         out: Pending,
+        angles_out: bool = True,
     ) -> None:
         if self._up_s is None or t.shape[0] == 0:
             return
@@ -359,12 +368,13 @@ class Pipeline:
             cls = np.where(upright, CLASS_UPRIGHT, CLASS_BETWEEN).astype(np.int8)
         heights = self._height.update(acc, up, still, cls)
         if self._rotation is None:
-            self._emit_angles(offset, t, None, None, tilt, out)
+            if angles_out:
+                self._emit_angles(offset, t, None, None, tilt, out)
             return
         before = self._posture.posture
         # Face-down is resolved by height, so only once the height is up to date (settled).
         changes = self._posture.update(cls, self._height.settled, heights)
-        baselines = self._baselines(t.shape[0], before, changes)
+        baselines = posture_baselines(t.shape[0], before, changes)
         for change in changes:
             out.append(
                 (
@@ -391,28 +401,15 @@ class Pipeline:
             flexion_deg=flex,
             lateral_deg=lateral,
             still=still,
-            posture_code=self._posture_codes(t.shape[0], before, changes),
+            posture_code=posture_codes(t.shape[0], before, changes),
             heights_m=heights,
             acc_mps2=acc,
             episodes=tuple(episodes),
         )
         for index, event in self._detectors.update(frame):
             out.append((offset + index, RANK_DETECTOR, event))
-        self._emit_angles(offset, t, flex, lateral, tilt, out)
-
-    @staticmethod
-    def _posture_codes(n: int, before: Posture, changes: list[PostureChange]) -> np.ndarray:
-        codes = np.full(n, POSTURE_CODE[before], dtype=np.int8)
-        for change in changes:
-            codes[change.index :] = POSTURE_CODE[change.posture]
-        return codes
-
-    @staticmethod
-    def _baselines(n: int, before: Posture, changes: list[PostureChange]) -> FloatArray:
-        base = np.full(n, POSTURE_BASELINE_DEG.get(before, np.nan))
-        for change in changes:
-            base[change.index :] = POSTURE_BASELINE_DEG.get(change.posture, np.nan)
-        return base
+        if angles_out:
+            self._emit_angles(offset, t, flex, lateral, tilt, out)
 
     def _emit_angles(
         self,

@@ -36,7 +36,9 @@ class RoutineControl:
     def active(self) -> bool:
         return self.driver is not None and self.driver.active
 
-    def start(self, routine: str | Mapping[str, Any] | RoutineSpec, pain: int | None) -> dict[str, Any]:
+    def start(
+        self, routine: str | Mapping[str, Any] | RoutineSpec, pain: int | None
+    ) -> dict[str, Any]:
         """Start ``routine`` (a name, a file, data in the TOML's shape) now."""
         if isinstance(routine, RoutineSpec):
             spec = routine
