@@ -9,7 +9,7 @@ import pytest
 from scipy import signal
 
 from dsp import iir
-from dsp.lowpass import LowPass, LowPassSettings
+from dsp.lowpass import LowPass, LowPassSettings, SectionFilter
 from dsp.vectors import cross_rows, cross_rows_n3, row_norms
 
 RNG = np.random.default_rng(5)
@@ -65,3 +65,15 @@ def test_vector_helpers_give_numpys_numbers() -> None:
     assert np.array_equal(cross_rows(a, b), np.cross(a, b))
     assert np.array_equal(row_norms(a), np.linalg.norm(a, axis=1))
     assert np.array_equal(row_norms(a, keepdims=True), np.linalg.norm(a, axis=1, keepdims=True))
+
+
+def test_a_band_pass_in_sections_matches_sosfilt_in_any_chunks() -> None:
+    sos = signal.butter(2, [3.0, 12.0], btype="bandpass", fs=100.0, output="sos")
+    x = RNG.normal(size=(400, 3))
+    zi = signal.sosfilt_zi(sos)[:, :, None] * x[0][None, None, :]
+    y_ref, _ = signal.sosfilt(sos, x, axis=0, zi=zi)
+    whole = SectionFilter(sos).update(x)
+    np.testing.assert_allclose(whole, y_ref, rtol=1e-12, atol=1e-12)
+    chunked = SectionFilter(sos)
+    parts = [chunked.update(x[lo:hi]) for lo, hi in itertools.pairwise([0, 3, 4, 99, 400])]
+    assert np.array_equal(np.concatenate(parts), whole)
