@@ -14,12 +14,14 @@ from dsp.detectors.exercises import EXERCISES
 from dsp.events import Event
 from dsp.mounting import AXES
 from dsp.pipeline import Pipeline, PipelineSettings
+from firmware_protocol.errors import ConfigError
 from sensor.replay import Recording, ReplaySource
 from sensor.source import SourceItem
 from service.chain import apply_item, events_from_items, last_time, pipeline_for
 from service.formatting import event_json, people_line
 from service.mounting_check import MountingCheck
 from service.progress import ProgressBar, progress
+from service.routine_args import add_routine_args, replay_with_routine
 
 
 def register(sub: Any) -> None:
@@ -51,6 +53,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--sensor", help="sensor id to put on events (default: from the recording)")
     add_exercise_arg(p)
+    add_routine_args(p)
     p.set_defaults(func=run)
 
 
@@ -71,8 +74,6 @@ def add_mounting_args(p: argparse.ArgumentParser) -> None:
 
 def mounting_from_args(args: argparse.Namespace) -> tuple[str, str] | None:
     if (args.up is None) != (args.forward is None):
-        from firmware_protocol.errors import ConfigError
-
         raise ConfigError("--up/--forward", "give both or neither", list(AXES))
     return (args.up, args.forward) if args.up is not None else None
 
@@ -88,7 +89,14 @@ def run(args: argparse.Namespace) -> int:
     check = MountingCheck(mounting)
     fmt: Callable[[Event], str | None] = partial(people_line, angles=angles) if text else event_json
     out = sys.stdout
-    if args.realtime:
+    if args.routine is not None:
+        if args.realtime:
+            raise ConfigError("--routine", "not with --realtime (use holdfast routine --replay)")
+        for event in replay_with_routine(recording, pipeline, args):
+            line = fmt(event)
+            if line is not None:
+                out.write(line + "\n")
+    elif args.realtime:
         asyncio.run(_realtime(recording, pipeline, fmt))
     else:
         # A bar on stderr only while the events go elsewhere (a file, a pipe): on the same

@@ -5,5 +5,5 @@ a topic prefix and nothing else from the service: no pipeline, no app object, no
 What a display shows came through the broker, so any other MQTT client could show the same;
 the tests prove it by publishing crafted messages to a broker and reading them back on screen.
 The only holdfast module a display reads payload models from is :mod:`dsp.events`
-(tests/service/test_display_imports.py checks this).
+(an import-linter contract in pyproject.toml keeps the chain, the sources and the app out).
 """

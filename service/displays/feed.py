@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 import aiomqtt
 
-from firmware_protocol.errors import BrokerError
 from service.config import BrokerSettings
+from service.errors import BrokerError
 from service.mqtt.topics import COMMANDS, Topics, topic_safe
 
 log = logging.getLogger(__name__)

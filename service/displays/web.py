@@ -31,8 +31,9 @@ from typing import Any
 
 from aiohttp import web
 
-from firmware_protocol.errors import BrokerError, ConfigError
+from firmware_protocol.errors import ConfigError
 from service.displays.feed import BrokerFeed, DisplayMessage, stop_task
+from service.errors import BrokerError
 
 log = logging.getLogger(__name__)
 
