@@ -160,8 +160,8 @@ class BrokerFeed:
         while True:
             try:
                 async with self._make_client() as client:
-                    for topic in self.subscriptions():
-                        await client.subscribe(topic, qos=1)
+                    # One SUBSCRIBE: once anything arrives, every topic is subscribed.
+                    await client.subscribe([(topic, 1) for topic in self.subscriptions()])
                     self._client = client
                     self.connected.set()
                     delay = RECONNECT_MIN_S

@@ -31,11 +31,12 @@ def test_classify_keeps_what_displays_draw_and_drops_the_rest() -> None:
 async def test_stopping_a_display_while_it_connects_to_a_silent_broker() -> None:
     """A broker that accepts the connection and never answers: stop must not wait for it."""
     accepted = asyncio.Event()
+    writers: list[asyncio.StreamWriter] = []
 
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
         accepted.set()
-        await reader.read()  # never answers CONNECT
-        writer.close()
+        await reader.read()  # never answers CONNECT; returns when the client hangs up
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -50,5 +51,8 @@ async def test_stopping_a_display_while_it_connects_to_a_silent_broker() -> None
         assert task.done()
         assert not feed.connected.is_set()
     finally:
+        for writer in writers:
+            writer.close()
+            await writer.wait_closed()
         server.close()
         await server.wait_closed()
