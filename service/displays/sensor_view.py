@@ -31,6 +31,7 @@ from dsp.events import (
     parse_event,
 )
 from service.displays.feed import DisplayMessage
+from service.displays.routine_view import RoutineView
 
 SEEN_IDS = 5000
 
@@ -63,7 +64,7 @@ class SensorView:
     t: float = 0.0
     last_alert: FlexionAlertEvent | None = None
     summary: SessionSummaryEvent | None = None
-    routine: dict[str, Any] | None = None
+    routine: RoutineView | None = None
 
     @property
     def set_number(self) -> int:
@@ -126,6 +127,9 @@ class SensorView:
                     self.battery_pct = event.battery_pct
             case SessionSummaryEvent():
                 self.summary = event
+            case _ if event.type.startswith("routine_"):
+                self.routine = self.routine or RoutineView()
+                self.routine.fold(event)
             case _:
                 pass
 
@@ -164,10 +168,6 @@ class DisplayModel:
         return None
 
     def _event(self, view: SensorView, payload: dict[str, Any]) -> Event | None:
-        kind = str(payload.get("type", ""))
-        if kind.startswith("routine_"):
-            view.routine = {**(view.routine or {}), **payload}
-            return None
         try:
             event = parse_event(json.dumps(payload))
         except ValidationError:

@@ -139,7 +139,12 @@ class TerminalDisplay:
         if v.last_alert is not None:
             grid.add_row("WARNING", f"{clock(v.last_alert.t)}  {alert_words(v.last_alert)}")
         if v.routine is not None:
-            grid.add_row("ROUTINE", _routine_text(v.routine))
+            r = v.routine
+            grid.add_row("NOW", f"{r.now}" + (f" · {r.progress}" if r.progress else ""))
+            grid.add_row("NEXT", r.next)
+            sets = "1 set" if len(r.done) == 1 else f"{len(r.done)} sets"
+            done = sets + (f", last: {r.done[-1]}" if r.done else "")
+            grid.add_row("DONE", done)
         battery = f"battery {v.battery_pct} %" if v.battery_pct is not None else "battery ?"
         calib = "calibrated" if v.calibrated else "not calibrated yet"
         service = "" if self.model.service == "online" else f" · service {self.model.service}"
@@ -188,15 +193,3 @@ class TerminalDisplay:
         ]
         scale[min(col(deg), BAR_WIDTH)] = "|"
         return f"{deg:4.0f}°  [{''.join(scale)}]  {zone}"
-
-
-def _routine_text(routine: dict[str, object]) -> str:
-    def name(x: object) -> str:
-        if isinstance(x, dict):
-            x = x.get("name") or x.get("exercise")
-        return exercise_name(str(x)) if x else "-"
-
-    if routine.get("type") == "routine_ended":
-        return "routine finished"
-    now = routine.get("now") or routine.get("step") or routine.get("exercise")
-    return f"now {name(now)} · next {name(routine.get('next'))}"

@@ -22,6 +22,7 @@ from dsp.events import (
     SessionSummaryEvent,
     SetEndedEvent,
 )
+from service.displays.routine_view import routine_sentence
 
 HOLD_TICK_EVERY_S = 5
 """A hold's progress is told every this many seconds (ticks come every second)."""
@@ -56,6 +57,11 @@ def duration(seconds: float) -> str:
     return f"{m} min {s} s" if s else f"{m} min"
 
 
+def held(seconds: float) -> str:
+    """How long a hold lasted: tenths matter for a 3 s hold, not for a minute."""
+    return f"{seconds:.1f} s" if seconds < 10 else duration(seconds)
+
+
 def exercise_name(name: str, side: str | None = None) -> str:
     words = name.replace("_", " ")
     words = words[:1].upper() + words[1:]
@@ -65,6 +71,8 @@ def exercise_name(name: str, side: str | None = None) -> str:
 def sentence(event: Event) -> str | None:
     """What happened, in one sentence; ``None`` for what a person need not read (angles,
     hold ticks between the every-5-s ones)."""
+    if event.type.startswith("routine_"):
+        return routine_sentence(event)
     match event:
         case AngleEvent():
             return None
@@ -83,14 +91,11 @@ def sentence(event: Event) -> str | None:
         case HoldEndedEvent():
             what = exercise_name(event.exercise, event.side)
             if event.completed:
-                return f"{what} held {duration(event.duration_s)}: target reached."
+                return f"{what} held {held(event.duration_s)}: target reached."
             reason = {"lowered": "lowered", "moved": "moved", "signal_lost": "signal lost"}.get(
                 event.reason, "session ended"
             )
-            return (
-                f"{what} held {duration(event.duration_s)} of {event.target_s:.0f} s, "
-                f"then {reason}."
-            )
+            return f"{what} held {held(event.duration_s)} of {event.target_s:.0f} s, then {reason}."
         case RepEvent():
             flag = " That is a repeated forward bend." if event.flagged else ""
             return (

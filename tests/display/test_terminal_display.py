@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
@@ -14,6 +16,9 @@ from rich.console import Console
 from service.config import BrokerSettings
 from service.displays.feed import BrokerFeed
 from service.displays.terminal import TerminalDisplay
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_web_browser import routine_events  # the same crafted routine
 
 pytestmark = pytest.mark.mosquitto
 
@@ -83,6 +88,9 @@ async def test_terminal_display_shows_what_the_broker_carries(mosquitto: Any) ->
         angle = {"t": 79.5, "sensor": "back", "seq": 0, "id": "", "type": "angle",
                  "flexion_deg": 33.0, "lateral_deg": 2.0, "tilt_deg": 33.0}  # fmt: skip
         await pub.publish("holdfast/back/angle", json.dumps(angle), qos=0)
+        for kind, fields in routine_events():
+            payload = json.dumps({**fields, "sensor": "back"})
+            await pub.publish(f"holdfast/back/event/{kind}", payload, qos=1)
         await wait_for(lambda: display.model.sensors["back"].flexion_deg == 33.0)
         await pub.publish("holdfast/status", "offline", qos=1, retain=True)
         await display.finish(10)
@@ -95,11 +103,16 @@ async def test_terminal_display_shows_what_the_broker_carries(mosquitto: Any) ->
         "   1:18  Bridge rep 3 (range 25°).",
         "   1:19  WARNING: 3 forward bends deeper than 45° within 60 s. "
         "Stand up straight and take a break.",
+        "   0:50  Routine Beginner: 2 steps.",
+        "   1:30  Pelvic tilt set 1 done: 10 of 10.",
+        "   2:00  Now Bridge, step 2 of 2, set 1 of 2: 10 reps. Then Bird dog (left).",
+        "   2:20  Bridge: rep 4 of 10.",
     ]
     # The live panel, rendered as a terminal would show it.
     screen = Console(file=io.StringIO(), width=110, record=True, color_system=None)
     screen.print(display.render())
     panel = screen.export_text()
+    rows = [" ".join(line.strip("│ ").split()) for line in panel.splitlines()]
     assert "back · link online · battery 64 % · lying on your right side · calibrated" in panel
     assert "Side plank (right)" in panel
     assert "6 / 10 s" in panel
@@ -107,6 +120,9 @@ async def test_terminal_display_shows_what_the_broker_carries(mosquitto: Any) ->
     assert "33°" in panel
     assert "moderate" in panel
     assert "3 forward bends deeper than 45°" in panel
+    assert "NOW Bridge, set 1 of 2: 10 reps · rep 4 of 10" in rows
+    assert "NEXT Bird dog (left)" in rows
+    assert "DONE 1 set, last: Pelvic tilt set 1: 10/10" in rows
 
 
 async def test_display_cli_prints_sentences_from_the_broker(mosquitto: Any) -> None:

@@ -20,6 +20,11 @@ def text_of(driver: Any, element_id: str) -> str:
     return str(driver.find_element(By.ID, element_id).text)
 
 
+def assert_no_script_errors(driver: Any) -> None:
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
 def assert_not_blank(png: Path) -> None:
     from PIL import Image
 
@@ -105,6 +110,7 @@ def test_serve_page_shows_the_session_and_sends_commands(
         shot = tmp_path / "web-display.png"
         assert browser.save_screenshot(str(shot))
         assert_not_blank(shot)
+        assert_no_script_errors(browser)
     finally:
         watcher.close()
 
@@ -183,5 +189,42 @@ def test_a_crafted_message_on_the_broker_reaches_the_page(
         watcher.publish("holdfast/mat/angle", json.dumps(angle))
         wait_until(lambda: text_of(browser, "flexion-value") == "72°", 20, "the angle")
         assert text_of(browser, "flexion-zone") == "deep bend"
+        assert not browser.find_element(By.ID, "routine-panel").is_displayed()
+        for kind, fields in routine_events():
+            watcher.publish(f"holdfast/mat/event/{kind}", json.dumps(fields))
+        wait_until(
+            lambda: "rep 4 of 10" in text_of(browser, "routine-progress"), 20, "routine panel"
+        )
+        assert text_of(browser, "routine-now") == "bridge, set 1 of 2: 10 reps"
+        assert text_of(browser, "routine-next") == "bird dog (left)"
+        assert text_of(browser, "routine-done") == "pelvic tilt set 1: 10 of 10"
+        assert_no_script_errors(browser)
     finally:
         watcher.close()
+
+
+def routine_events() -> list[tuple[str, dict[str, Any]]]:
+    """A routine as the service publishes it (docs/mqtt.md): started, a set done, now bridges."""
+    base = {"sensor": "mat", "routine_id": "r1", "routine": "beginner"}
+    plan = [
+        {"step": 1, "exercise": "pelvic_tilt", "side": None, "kind": "reps", "target": 10,
+         "hold_s": 3.0, "time_s": None, "sets": 1, "rest_s": 30.0, "source": "003"},
+        {"step": 2, "exercise": "bridge", "side": None, "kind": "reps", "target": 10,
+         "hold_s": None, "time_s": None, "sets": 2, "rest_s": 30.0, "source": "003"},
+    ]  # fmt: skip
+    return [
+        ("routine_started", {**base, "t": 50.0, "seq": 20, "id": "crafted-20",
+                             "type": "routine_started", "title": "Beginner", "plan": plan}),
+        ("routine_set_ended", {**base, "t": 90.0, "seq": 21, "id": "crafted-21",
+                               "type": "routine_set_ended", "step": 1, "set": 1,
+                               "exercise": "pelvic_tilt", "t_start": 50.0, "done": 10,
+                               "target": 10, "short": 0, "reason": "target"}),
+        ("routine_step", {**base, "t": 120.0, "seq": 22, "id": "crafted-22",
+                          "type": "routine_step", "step": 2, "steps": 2, "set": 1, "sets": 2,
+                          "exercise": "bridge", "kind": "reps", "target": 10,
+                          "next_exercise": "bird_dog", "next_side": "left"}),
+        ("routine_progress", {**base, "t": 140.0, "seq": 23, "id": "crafted-23",
+                              "type": "routine_progress", "step": 2, "set": 1,
+                              "exercise": "bridge", "item": "rep", "done": 4, "target": 10,
+                              "short": False, "message": "rep 4 of 10"}),
+    ]  # fmt: skip

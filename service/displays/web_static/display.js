@@ -108,10 +108,48 @@ const EVENT_HANDLERS = {
   calibrated(v, e) { v.state = { ...(v.state || {}), calibrated: e.stage === "complete" }; },
 };
 
-// Routine events (added by the routine engine): whatever of now / next / done they carry.
+// Routine events (docs/mqtt.md, routine_*): the plan, what is on now, what follows, what
+// is done. The panel stays hidden until a routine starts.
+function who(exercise, side) {
+  return exercise ? pretty(exercise) + (side ? ` (${side})` : "") : "–";
+}
+
+function routineTarget(e) {
+  if (e.kind === "timed") return e.time_s ? `for ${Math.round(e.time_s)} s` : "until next";
+  const what = e.kind === "holds" ? "holds" : "reps";
+  return `${e.target} ${what}` + (e.hold_s ? `, ${Math.round(e.hold_s)} s each` : "");
+}
+
 function foldRoutine(v, e) {
-  v.routine = { ...(v.routine || {}), ...e };
-  if (e.type === "routine_ended") v.routine.ended = true;
+  if (e.type === "routine_started" || !v.routine) {
+    v.routine = { title: e.title || pretty(e.routine), now: "get ready", progress: "",
+                  next: "–", done: [], ended: false };
+  }
+  const r = v.routine;
+  switch (e.type) {
+    case "routine_started":
+      if (e.plan && e.plan.length) r.next = who(e.plan[0].exercise, e.plan[0].side);
+      break;
+    case "routine_step":
+      r.now = `${who(e.exercise, e.side)}, set ${e.set} of ${e.sets}: ${routineTarget(e)}`;
+      r.progress = "";
+      r.next = who(e.next_exercise, e.next_side);
+      break;
+    case "routine_progress": r.progress = e.message; break;
+    case "routine_set_ended":
+      r.done.push(`${who(e.exercise, e.side)} set ${e.set}: ${e.done}` +
+        (e.target != null ? ` of ${e.target}` : ""));
+      break;
+    case "routine_rest":
+      r.now = `rest ${Math.round(e.rest_s)} s`; r.progress = "";
+      r.next = who(e.next_exercise, e.next_side);
+      break;
+    case "routine_pain_asked": r.now = "how is your pain now (0-10)?"; r.next = "–"; break;
+    case "routine_ended":
+      r.ended = true; r.now = "routine finished"; r.progress = ""; r.next = "–";
+      r.proposal = e.proposal ? `next time: ${pretty(e.proposal.routine)}` : "";
+      break;
+  }
 }
 
 const POSTURE_WORDS = {
@@ -137,6 +175,10 @@ function describe(e) {
     case "calibrated": return e.stage === "complete" ? "calibrated" : "learned up; bend forward once";
     case "sensor_status": return `sensor ${e.status}` + (e.detail ? `: ${e.detail}` : "");
     case "session_summary": return `session ended after ${fmtS(e.duration_s)}`;
+    case "routine_step": return `now ${who(e.exercise, e.side)}: ${routineTarget(e)}`;
+    case "routine_progress": return `${who(e.exercise, e.side)}: ${e.message}`;
+    case "routine_rest": return `rest ${Math.round(e.rest_s)} s, then ${who(e.next_exercise, e.next_side)}`;
+    case "routine_ended": return "routine finished";
     default: return e.type.startsWith("routine_") ? pretty(e.type) : null;
   }
 }
@@ -311,11 +353,15 @@ function drawRoutine(v) {
   const r = v.routine;
   $("routine-panel").hidden = !r;
   if (!r) return;
-  const name = (x) => (x && typeof x === "object" ? x.name || x.exercise || JSON.stringify(x) : x);
-  $("routine-now").textContent = r.ended ? "routine finished" : pretty(name(r.now ?? r.step ?? r.exercise));
-  $("routine-next").textContent = pretty(name(r.next));
-  const done = r.done ?? r.completed;
-  $("routine-done").textContent = Array.isArray(done) ? done.map((d) => pretty(name(d))).join(", ") || "–" : String(done ?? "–");
+  $("routine-title").textContent = r.title;
+  $("routine-now").textContent = r.now;
+  $("routine-progress").textContent = r.progress || (r.ended ? r.proposal || "" : "");
+  $("routine-next").textContent = r.next;
+  $("routine-done").replaceChildren(...r.done.map((d) => {
+    const li = document.createElement("li");
+    li.textContent = d;
+    return li;
+  }));
 }
 
 let drawPending = false;
@@ -334,15 +380,24 @@ function draw() {
 
 // --- commands ----------------------------------------------------------------------------
 
+// Each command carries a request_id that the service's reply echoes (docs/mqtt.md). The
+// reply can come over the event stream before the POST itself returns: whichever is last
+// must not overwrite the answer.
+const answered = new Set();
+let requestCount = 0;
+
 async function send(command, body) {
   const id = route();
+  const requestId = `web-${Date.now().toString(36)}-${++requestCount}`;
   const fb = $("cmd-feedback");
   fb.textContent = `${command}: sending…`;
   try {
     const r = await fetch(`/api/sensors/${encodeURIComponent(id)}/cmd/${command}`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...body, request_id: requestId }),
     });
     const doc = await r.json();
+    if (answered.has(requestId)) return;
     fb.textContent = doc.ok ? `${command}: sent, waiting for the answer` : `${command}: ${doc.error}`;
   } catch (err) {
     fb.textContent = `${command}: could not reach the display server`;
@@ -350,6 +405,7 @@ async function send(command, body) {
 }
 
 function showReply(r) {
+  if (r.request_id) answered.add(r.request_id);
   $("cmd-feedback").textContent = r.ok ? `${r.command}: done` : `${r.command}: ${r.error}`;
 }
 
