@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,8 +29,9 @@ from typing import IO, Any
 
 from dsp.events import EVENT_ADAPTER, AngleEvent, Event, SensorStatusEvent
 from dsp.pipeline import Pipeline
-from firmware_protocol.errors import ConfigError, HoldfastError, RecordingError
+from firmware_protocol.errors import ConfigError, HoldfastError
 from firmware_protocol.samples import SampleBatch
+from sensor.errors import RecordingError
 from sensor.replay import Recording, ReplaySource
 from sensor.source import SampleSource, SourceItem
 from service.chain import apply_item, last_time
@@ -90,7 +92,7 @@ class SensorRuntime:
         default_factory=lambda: asyncio.Queue(QUEUE_ITEMS)
     )
     t_last_s: float = 0.0
-    next_angle_t_s: float = float("-inf")
+    angle_slot: float = float("-inf")
     recording: IO[str] | None = None
     recording_path: Path | None = None
 
@@ -245,8 +247,14 @@ class App:
                     await self.runtimes[sensor].queue.put(_END)
             await asyncio.wait(chains.values())
             stop.cancel()
-            for sensor in self.runtimes:
-                self.publisher.set_retained(self.topics.status(sensor), OFFLINE)
+            for rt in self.runtimes.values():
+                # The last retained state agrees with the status: offline is not connected.
+                if rt.state.connected:
+                    rt.state = rt.state.model_copy(update={"connected": False})
+                    self.publisher.set_retained(
+                        self.topics.state(rt.sensor), rt.state.model_dump_json()
+                    )
+                self.publisher.set_retained(self.topics.status(rt.sensor), OFFLINE)
             self.publisher.close(self.flush_timeout_s)
         self.outbox.spill_all()
 
@@ -312,8 +320,12 @@ class App:
             )
         )
         if isinstance(event, AngleEvent):
-            if event.t >= rt.next_angle_t_s:
-                rt.next_angle_t_s = event.t + 1.0 / self.settings.mqtt.angle_rate_hz * 0.999
+            # The same rule as the pipeline's angle decimation (first event of each 1/rate
+            # slot), so at equal rates every angle event is published: one throttle, not two
+            # that beat against each other (two made 10 Hz into ~6.7 Hz).
+            slot = math.floor(event.t * self.settings.mqtt.angle_rate_hz)
+            if slot > rt.angle_slot:
+                rt.angle_slot = slot
                 self.publisher.send_live(OutMessage(self.topics.angle(rt.sensor), payload, qos=0))
         else:
             state = fold(rt.state, event)

@@ -43,6 +43,7 @@ from pydantic_settings import (
 )
 
 from dsp.pipeline import PipelineSettings
+from dsp.routines.settings import RoutineSettings
 from firmware_protocol.errors import ConfigError
 
 ENV_PREFIX = "HOLDFAST_"
@@ -187,6 +188,7 @@ class HoldfastSettings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     journal: JournalSettings = Field(default_factory=JournalSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    routine: RoutineSettings = Field(default_factory=RoutineSettings)
     recordings_dir: Path = Field(
         default_factory=lambda: _state_dir() / "recordings",
         description="where cmd/recording writes event recordings",

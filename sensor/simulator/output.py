@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from firmware_protocol.errors import ConfigError, RecordingError
+from firmware_protocol.errors import ConfigError
 from firmware_protocol.profile import DeviceProfile
 from firmware_protocol.registry import PROFILES
 from firmware_protocol.samples import FloatArray, Packet
+from sensor.errors import RecordingError
 from sensor.recording import Marker, MountingSpec, RawHeader, RawRecordingWriter
 from sensor.samples_csv import write_samples_csv
 from sensor.simulator.session import Simulation
@@ -176,9 +177,12 @@ def write_raw(sim: Simulation, path: Path, device: str) -> None:
             enc.encode(r.acc_mps2[g], None if gyro is None else gyro[g], sim.sensor_euler_deg[g])
             for g in groups
         ]
+    repeated = sim.delivery.repeated_s
     for g, group_payloads in zip(groups, payloads, strict=True):
         t = float(arrival[notif[g[0]]])
         items.extend((t, len(items), Packet(t, uuid, p)) for p in group_payloads)
+        if repeated is not None and not np.isnan(t2 := float(repeated[notif[g[0]]])):
+            items.extend((t2, len(items), Packet(t2, uuid, p)) for p in group_payloads)
     for mk in sim.delivery.markers:
         marker = Marker(mk.t_s, "disconnect" if mk.kind == "disconnect" else "connect", mk.detail)
         items.append((mk.t_s, -1, marker))
