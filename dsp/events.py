@@ -56,10 +56,11 @@ class CalibratedEvent(EventBase):
     forward_sensor: tuple[float, float, float] | None = Field(
         description="belly direction, sensor frame; None until learned"
     )
-    learned_from: Literal["bend", "lying"] | None = Field(
+    learned_from: Literal["bend", "lying", "rising"] | None = Field(
         default=None,
-        description="auto, complete: what taught forward (a bend that came back, or lying "
-        "still on the floor, read from the way down); None otherwise",
+        description="auto, complete: what taught forward (a bend that came back, lying still "
+        "on the floor read from the way down, or getting up from the floor, which also "
+        "corrects an up first learnt on the floor); None otherwise",
     )
     backlog_s: float | None = Field(
         default=None,

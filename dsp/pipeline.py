@@ -290,7 +290,7 @@ class Pipeline:
         up = self._up.update(acc, gyro, motion.gyro_bias_dps)
         steps: list[CalibrationStep] = []
         if self._rotation is None:
-            steps = self._calibrator.update(t, up, still)
+            steps = self._calibrator.update(t, up, still, acc)
         n = t.shape[0]
         cuts = sorted({0, n, *(step.index for step in steps)})
         for lo, hi in itertools.pairwise(cuts):

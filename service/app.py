@@ -31,8 +31,9 @@ from dsp.events import EVENT_ADAPTER, AngleEvent, Event, SensorStatusEvent
 from dsp.pipeline import Pipeline
 from dsp.routines import RoutineSpec
 from dsp.routines.runner import Context
-from firmware_protocol.errors import ConfigError, HoldfastError, RecordingError
+from firmware_protocol.errors import ConfigError, HoldfastError
 from firmware_protocol.samples import SampleBatch
+from sensor.errors import RecordingError
 from sensor.replay import Recording, ReplaySource
 from sensor.source import SampleSource, SourceItem
 from service.chain import apply_item, last_time
@@ -41,7 +42,8 @@ from service.formatting import event_json
 from service.mqtt.broker_embedded import EmbeddedBroker
 from service.mqtt.commands import CommandRouter, CommandTarget
 from service.mqtt.discovery import discovery_messages, removal_messages
-from service.mqtt.journal import Outbox, OutMessage
+from service.mqtt.journal import Outbox, OutMessage, UndeliveredError
+from service.mqtt.journal_place import JournalTarget, open_target_dir
 from service.mqtt.publisher import Publisher
 from service.mqtt.state import SensorState, fold
 from service.mqtt.topics import OFFLINE, ONLINE, Topics, topic_safe
@@ -173,8 +175,12 @@ class App:
         self.flush_timeout_s = flush_timeout_s
         m = settings.mqtt
         self.topics = Topics(m.topic_prefix, m.discovery_prefix)
+        broker = settings.broker
+        where = "embedded" if broker.host is None else f"{broker.host}:{broker.port}"
+        self.journal_target = JournalTarget(where, m.topic_prefix)
+        self.journal_dir = open_target_dir(settings.journal.directory, self.journal_target)
         self.outbox = Outbox(
-            settings.journal.directory,
+            self.journal_dir,
             max_memory=settings.journal.max_memory_messages,
             max_disk_bytes=int(settings.journal.max_disk_mb * (1 << 20)),
         )
@@ -193,7 +199,6 @@ class App:
             self.runtimes[sensor] = rt
         self._routine_at_start = (routine, pain_before) if routine is not None else None
         router = CommandRouter(self.topics, self._targets)
-        broker = settings.broker
         self.embedded: EmbeddedBroker | None = None
         if broker.host is None:
             e = settings.embedded
@@ -277,12 +282,18 @@ class App:
                 self.publisher.set_retained(self.topics.status(rt.sensor), OFFLINE)
             self.publisher.close(self.flush_timeout_s)
         self.outbox.spill_all()
-        if len(self.outbox):
-            log.warning(
-                "%d messages kept in the journal %s for the next start",
-                len(self.outbox),
-                self.settings.journal.directory,
-            )
+
+    def undelivered(self) -> UndeliveredError | None:
+        """What the run could not deliver (waiting in the journal, or dropped), if anything."""
+        if not len(self.outbox) and not self.outbox.dropped:
+            return None
+        return UndeliveredError(
+            self.journal_dir,
+            self.journal_target.broker,
+            len(self.outbox),
+            self.outbox.dropped,
+            self.publisher.last_problem,
+        )
 
     def _announce(self) -> None:
         """Retained messages known before the first sample: schema, discovery, state."""
