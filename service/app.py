@@ -40,7 +40,8 @@ from service.formatting import event_json
 from service.mqtt.broker_embedded import EmbeddedBroker
 from service.mqtt.commands import CommandRouter, CommandTarget
 from service.mqtt.discovery import discovery_messages, removal_messages
-from service.mqtt.journal import Outbox, OutMessage
+from service.mqtt.journal import Outbox, OutMessage, UndeliveredError
+from service.mqtt.journal_place import JournalTarget, open_target_dir
 from service.mqtt.publisher import Publisher
 from service.mqtt.state import SensorState, fold
 from service.mqtt.topics import OFFLINE, ONLINE, Topics, topic_safe
@@ -161,8 +162,12 @@ class App:
         self.flush_timeout_s = flush_timeout_s
         m = settings.mqtt
         self.topics = Topics(m.topic_prefix, m.discovery_prefix)
+        broker = settings.broker
+        where = "embedded" if broker.host is None else f"{broker.host}:{broker.port}"
+        self.journal_target = JournalTarget(where, m.topic_prefix)
+        self.journal_dir = open_target_dir(settings.journal.directory, self.journal_target)
         self.outbox = Outbox(
-            settings.journal.directory,
+            self.journal_dir,
             max_memory=settings.journal.max_memory_messages,
             max_disk_bytes=int(settings.journal.max_disk_mb * (1 << 20)),
         )
@@ -176,7 +181,6 @@ class App:
                 sensor, pipeline, settings.recordings_dir, SensorState(sensor=sensor)
             )
         router = CommandRouter(self.topics, self._targets)
-        broker = settings.broker
         self.embedded: EmbeddedBroker | None = None
         if broker.host is None:
             e = settings.embedded
@@ -253,12 +257,18 @@ class App:
                 self.publisher.set_retained(self.topics.status(rt.sensor), OFFLINE)
             self.publisher.close(self.flush_timeout_s)
         self.outbox.spill_all()
-        if len(self.outbox):
-            log.warning(
-                "%d messages kept in the journal %s for the next start",
-                len(self.outbox),
-                self.settings.journal.directory,
-            )
+
+    def undelivered(self) -> UndeliveredError | None:
+        """What the run could not deliver (waiting in the journal, or dropped), if anything."""
+        if not len(self.outbox) and not self.outbox.dropped:
+            return None
+        return UndeliveredError(
+            self.journal_dir,
+            self.journal_target.broker,
+            len(self.outbox),
+            self.outbox.dropped,
+            self.publisher.last_problem,
+        )
 
     def _announce(self) -> None:
         """Retained messages known before the first sample: schema, discovery, state."""

@@ -242,7 +242,8 @@ async def serve(
     on_started: Callable[[App], None] | None = None,
     exercise: str | None = None,
 ) -> int:
-    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when it ended cleanly.
+    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when every event was delivered
+    (else :class:`UndeliveredError`: how many wait in the journal, and where).
 
     ``duration_s``: stop gracefully after this many seconds even if the sources go on.
     ``on_started``: called with the app before it runs (e.g. to print where it publishes).
@@ -261,4 +262,7 @@ async def serve(
             timer.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    undelivered = app.undelivered()
+    if undelivered is not None:
+        raise undelivered  # not a clean end: say how many and where they wait (exit 2)
     return 0
