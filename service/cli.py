@@ -48,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "service.cmd_display",
         "show a running service live: in the terminal, or as a web page",
     ),
+    "routine": (
+        "service.cmd_routine",
+        "run a guided routine (beginner, intermediate, ...) live, published over MQTT",
+    ),
     "schema": ("service.cmd_schema", "print or write the JSON Schemas of the MQTT messages"),
     "scan": ("service.cmd_scan", "list supported BLE sensors nearby"),
     "record": (

@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
         code = asyncio.run(
             serve(
-                settings, [spec], duration_s=args.duration, on_started=announce, displays=[terminal]
+                settings, [spec], duration_s=args.duration, announce=announce, displays=[terminal]
             )
         )
     lines = sum(d.lines for d in shown)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dsp.routines import RoutineSpec
 from firmware_protocol.errors import ConfigError
 from service.app import App, EventSink, SourceSpec
 from service.cmd_replay import add_exercise_arg, add_mounting_args, mounting_from_args
@@ -163,6 +164,21 @@ def register(sub: Any) -> None:
         "embedded broker is started on localhost. Stops on SIGINT/SIGTERM or when every "
         "source has ended.",
     )
+    add_source_args(p)
+    add_mounting_args(p)
+    add_exercise_arg(p)
+    p.add_argument(
+        "--duration",
+        type=float,
+        metavar="S",
+        help="stop gracefully after S seconds even if the sources go on",
+    )
+    add_settings_args(p)
+    p.set_defaults(func=run)
+
+
+def add_source_args(p: argparse.ArgumentParser) -> None:
+    """--replay, --simulate, --sensor and what goes with them (serve, routine)."""
     src = p.add_argument_group("sources (any mix, at least one)")
     src.add_argument(
         "--replay",
@@ -198,16 +214,6 @@ def register(sub: Any) -> None:
     src.add_argument("--rate", type=float, metavar="HZ", help="BLE output rate (per model)")
     src.add_argument("--speed", type=float, default=1.0, help="replay/simulation speed factor (1)")
     src.add_argument("--seed", type=int, default=1, help="simulation seed (1)")
-    add_mounting_args(p)
-    add_exercise_arg(p)
-    p.add_argument(
-        "--duration",
-        type=float,
-        metavar="S",
-        help="stop gracefully after S seconds even if the sources go on",
-    )
-    add_settings_args(p)
-    p.set_defaults(func=run)
 
 
 def specs_from_args(args: argparse.Namespace, workdir: Path) -> list[SourceSpec]:
@@ -252,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
                 flush_timeout_s=args.flush_timeout,
                 duration_s=args.duration,
                 exercise=exercise,
-                on_started=announce,
+                announce=announce,
             )
         )
 
@@ -264,28 +270,43 @@ async def serve(
     sinks: Sequence[EventSink] = (),
     flush_timeout_s: float = 10.0,
     duration_s: float | None = None,
-    on_started: Callable[[Endpoints], None] | None = None,
+    on_started: Callable[[App], None] | None = None,
     exercise: str | None = None,
     displays: Sequence[Callable[[HoldfastSettings], Display]] = (),
+    routine: RoutineSpec | None = None,
+    pain_before: int | None = None,
+    announce: Callable[[Endpoints], None] | None = None,
 ) -> int:
-    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when it ended cleanly.
+    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when every event was delivered
+    (else :class:`UndeliveredError`: how many wait in the journal, and where).
 
     ``duration_s``: stop gracefully after this many seconds even if the sources go on.
-    ``on_started``: called with where it publishes before the sources start.
+    ``on_started``: called with the app before it runs (e.g. to stop it from a sink).
+    ``announce``: called with where it publishes (broker, web page) before the sources start.
     ``displays``: makers of MQTT subscribers run beside the app, called with settings that
     point at the broker (the web display is added per ``settings.web``); each gets the
     broker's last messages before the broker stops.
     """
     async with contextlib.AsyncExitStack() as stack:
         settings, embedded = await own_broker(settings, stack)
-        app = App(settings, specs, sinks=sinks, flush_timeout_s=flush_timeout_s, exercise=exercise)
+        app = App(
+            settings,
+            specs,
+            sinks=sinks,
+            flush_timeout_s=flush_timeout_s,
+            exercise=exercise,
+            routine=routine,
+            pain_before=pain_before,
+        )
         web = await start_web(settings, stack)
         running = [make(settings) for make in displays]
         for display in running:
             await stack.enter_async_context(display)
         if on_started is not None:
+            on_started(app)
+        if announce is not None:
             b = settings.broker
-            on_started(
+            announce(
                 Endpoints(
                     b.host or "127.0.0.1",
                     b.port,
@@ -307,4 +328,7 @@ async def serve(
                 loop.remove_signal_handler(sig)
         for display in running:
             await display.finish()
+    undelivered = app.undelivered()
+    if undelivered is not None:
+        raise undelivered  # not a clean end: say how many and where they wait (exit 2)
     return 0
