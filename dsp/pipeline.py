@@ -211,6 +211,11 @@ class Pipeline:
             self._detectors.new_set()  # the same exercise on the other side: a new set
 
     @property
+    def calibrated(self) -> bool:
+        """The mounting is known (up and forward): angles, postures and holds are measured."""
+        return self._rotation is not None
+
+    @property
     def t_last_s(self) -> float:
         """Time of the last sample seen (0 before the first)."""
         return self._last_t
