@@ -325,13 +325,10 @@ class Pipeline:
 
     def _catch_up(self, index: int, t: float, stretch: Stretch, bend: Span, out: Pending) -> None:
         """Analyse the samples kept while the mounting was unknown (``dsp.backlog``) anew."""
-        self._height.reset()
+        for stage in (self._height, self._posture, self._flexion, self._gate):
+            stage.reset()
         self._height.anchor_standing()
-        self._posture.reset()
-        self._flexion.reset()
-        self._gate.reset()
-        # The bend that taught forward is the one auto-calibration asks for: its episode is
-        # reported, but it is no rep and makes no repeated-flexion warning.
+        # The teaching bend was asked for: its episode is reported, no rep, no warning.
         self._detectors.set_calibration_bend(bend)
         late: Pending = []
         self._analyse(0, stretch.t_s, stretch.acc_mps2, stretch.up, stretch.still, late, False)
