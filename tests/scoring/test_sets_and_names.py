@@ -257,3 +257,10 @@ def test_score_prints_the_figures_by_kind_of_session(
     # The scorer's group, read from the truth, is the one the session was drawn for.
     assert set(doc["done_when"]) == {"all", truth["people"]["group"]}
     assert doc["done_when"]["all"]["files"] == 1
+
+
+def test_generated_sets_take_no_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(tmp_path), "--heldout"]) == 2
+    err = capsys.readouterr().err
+    assert "--people/--heldout" in err
+    assert len(err.strip().splitlines()) == 1
