@@ -30,7 +30,7 @@ from sensor.replay import Recording
 from sensor.simulator.people import HELDOUT, TUNED_ON, write_people_set
 from service.chain import events_from_items, pipeline_for
 from service.cmd_score import figures_by_group, score_paths
-from service.scoring.figures import format_columns
+from service.scoring.figures import format_columns, markdown_columns
 from service.scoring.report import format_table, summary
 from service.scoring.run import pair_folder
 
@@ -105,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         "--heldout", action="store_true", help="also the HELD-OUT people set (never tune on it)"
     )
     parser.add_argument("--sessions", type=int, default=None, help="people sessions per set")
+    parser.add_argument(
+        "--markdown", type=Path, default=None, help="also write the tables as Markdown here"
+    )
     args = parser.parse_args(argv)
+    if args.sisfall is not None and not (args.sisfall / "truth.json").exists():
+        parser.error(f"--sisfall {args.sisfall}: no truth.json there (a SisFall folder has one)")
 
     pairs = pair_folder(args.library)
     total, per_file = score_paths(pairs, args.context)
@@ -135,10 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, cols in columns.items():
         print(format_columns(cols, f"{SET_TITLES[name]}, by kind of session"))
         print()
+    side = {SET_TITLES[n]: c["all"] for n, c in columns.items()}
     if len(columns) > 1:
-        side = {SET_TITLES[n]: c["all"] for n, c in columns.items()}
         print(format_columns(side, f"side by side ({mode})"))
         print()
+    if args.markdown is not None:
+        parts = [markdown_columns(side, f"figure ({mode})")]
+        parts += [markdown_columns(c, SET_TITLES[n]) for n, c in columns.items()]
+        if sisfall is not None:
+            parts.append("```\n" + _sisfall_text(sisfall) + "\n```")
+        args.markdown.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     if sisfall is None:
         print("SisFall: skipped (no ../shared/data/sisfall/truth.json here)")
     else:
