@@ -10,7 +10,8 @@ tuned-on people set, HELD-OUT set (never tune on it). Part 2 checks the real
 SisFall recordings in ``../shared/data/sisfall`` (samples CSVs + truth.json; never copied into
 this repository) when that folder is present: one flexion episode in each stoop trial (D16)
 whose waist tilt exceeds the flexion threshold, no repeated-flexion alert in the crouch (D15)
-and sit (D07, D09) trials, and (stricter) no alert of any kind and no flexion episode in them,
+and sit (D07, D09) trials, and (stricter) no alert of any kind and no flexion episode in them
+nor in the sit-lie-sit trials (D12: lying down and getting up are transitions, not bends),
 no flexion episode while walking (D01). The chain auto-calibrates
 each file, as it would for a user who straps a sensor on.
 """
@@ -48,6 +49,7 @@ def sisfall_checks(folder: Path) -> dict[str, Any]:
         "stoop_one_episode": {"trials": 0, "passed": 0, "codes": ["D16"]},
         "no_repeated_alert_crouch_sit": {"trials": 0, "passed": 0, "codes": ["D15", "D07", "D09"]},
         "crouch_sit_no_alert_no_bend": {"trials": 0, "passed": 0, "codes": ["D15", "D07", "D09"]},
+        "sit_lie_sit_no_alert_no_bend": {"trials": 0, "passed": 0, "codes": ["D12"]},
         "no_episode_walking": {"trials": 0, "passed": 0, "codes": ["D01"]},
     }
     failures: dict[str, list[str]] = {k: [] for k in checks}
@@ -68,6 +70,7 @@ def sisfall_checks(folder: Path) -> dict[str, Any]:
             "stoop_one_episode": episodes == 1,
             "no_repeated_alert_crouch_sit": repeated == 0,
             "crouch_sit_no_alert_no_bend": alerts == 0 and episodes == 0,
+            "sit_lie_sit_no_alert_no_bend": alerts == 0 and episodes == 0,
             "no_episode_walking": episodes == 0,
         }
         for key in keys:
