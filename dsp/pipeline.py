@@ -188,6 +188,13 @@ class Pipeline:
     def on_battery(self, t_s: float, battery_pct: int) -> list[Event]:
         return self._status(t_s, "battery", battery_pct=battery_pct)
 
+    def on_data_lost(self, t_s: float, detail: str, lost_count: int | None) -> list[Event]:
+        """The sensor or the link lost data (the next batch says whether there is a gap)."""
+        return self._status(t_s, "data_lost", detail=detail, lost_count=lost_count)
+
+    def on_device_message(self, t_s: float, detail: str) -> list[Event]:
+        return self._status(t_s, "device_message", detail=detail)
+
     def on_decode_errors(self, t_s: float, malformed_total: int) -> list[Event]:
         self._malformed_total = malformed_total
         return self._status(t_s, "decode_errors", malformed_total=malformed_total)
