@@ -23,6 +23,7 @@ KEYS = (
     "e2e_p99_ms_2",
     "rss_growth_mb_8h",
     "help_s",
+    "mqtt_msgs_per_s_per_sensor",
 )
 
 
