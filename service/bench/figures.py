@@ -52,7 +52,7 @@ def table(figures: list[Figure]) -> str:
     lines = []
     for r in rows:
         cells = [r[0].ljust(widths[0]), *(r[i].rjust(widths[i]) for i in range(1, 5))]
-        lines.append("  ".join(cells) + ("  " + r[5] if r[5] else ""))
+        lines.append(("  ".join(cells) + ("  " + r[5] if r[5] else "")).rstrip())
     return "\n".join(lines)
 
 
