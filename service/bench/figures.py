@@ -59,7 +59,10 @@ def table(figures: list[Figure]) -> str:
 def as_json(figures: list[Figure], context: dict[str, object]) -> str:
     """One JSON object: every key's value, plus ``targets``/``passed``/``notes`` and the
     context (machine, mode)."""
-    out: dict[str, object] = {f.key: f.value for f in figures}
+    # NaN (not measurable, e.g. a replay too short to time) is null: strict JSON has no NaN.
+    out: dict[str, object] = {
+        f.key: None if f.value is None or math.isnan(f.value) else f.value for f in figures
+    }
     out["targets"] = {
         f.key: {"target": f.target, "better": f.better, "unit": f.unit}
         for f in figures
