@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dsp.events import Event
 from service.displays.text import event_line
+from service.routine_text import routine_text
 
 
 def event_json(event: Event) -> str:
@@ -20,6 +21,9 @@ def people_line(event: Event, *, angles: bool = False) -> str | None:
 
 
 def event_text(event: Event) -> str:
-    """One line for every event, angles included (a line per event, as ``record`` logs)."""
+    """One line for every event, angles included (a line per event, as ``record`` logs);
+    routine events in ``holdfast routine``'s own words (:mod:`service.routine_text`)."""
+    if event.type.startswith("routine_"):
+        return routine_text(event) or f"{event.t:9.2f} s  {event.type}"
     line = event_line(event, angles=True)
     return line if line is not None else f"{event.t:9.2f} s  {event.type}"
