@@ -105,7 +105,13 @@ def markdown_columns(columns: dict[str, dict[str, Any]], title: str) -> str:
         f"| {title} | " + " | ".join(GROUP_TITLES.get(n, n) for n in names) + " | target |",
         "|---" * (len(names) + 2) + "|",
     ]
+    section = ""
     for key, label, kind, target in _ROWS:
         cells = " | ".join(_cell(columns[n].get(key), kind) for n in names)
-        lines.append(f"| {label.strip()} | {cells} | {target} |")
+        # Markdown loses the indentation: an indented row names its section.
+        if label.startswith(" "):
+            label = f"{section}: {label.strip()}"
+        else:
+            section = label.split(" (")[0]
+        lines.append(f"| {label} | {cells} | {target} |")
     return "\n".join(lines)
