@@ -110,8 +110,8 @@ def markdown_columns(columns: dict[str, dict[str, Any]], title: str) -> str:
         cells = " | ".join(_cell(columns[n].get(key), kind) for n in names)
         # Markdown loses the indentation: an indented row names its section.
         if label.startswith(" "):
-            label = f"{section}: {label.strip()}"
+            name = f"{section}: {label.strip()}"
         else:
-            section = label.split(" (")[0]
-        lines.append(f"| {label} | {cells} | {target} |")
+            name, section = label, label.split(" (")[0]
+        lines.append(f"| {name} | {cells} | {target} |")
     return "\n".join(lines)
