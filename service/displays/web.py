@@ -24,7 +24,7 @@ import contextlib
 import json
 import logging
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from types import TracebackType
 from typing import Any
@@ -54,7 +54,6 @@ class PageConfig:
     neutral_max_deg: float = 20.0
     moderate_max_deg: float = 60.0
     exercises: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -63,7 +62,6 @@ class PageConfig:
                 "moderate_max_deg": self.moderate_max_deg,
             },
             "exercises": list(self.exercises),
-            **self.extra,
         }
 
 
@@ -147,10 +145,7 @@ class WebDisplay:
             ) from exc
         self._runner = runner
         if self.port == 0:
-            server = site._server
-            sockets = getattr(server, "sockets", None) or []
-            if sockets:
-                self.port = int(sockets[0].getsockname()[1])
+            self.port = int(runner.addresses[0][1])  # the port the system picked
         self._feed_task = asyncio.get_running_loop().create_task(
             self.feed.run(self._on_message), name="web-display-feed"
         )
