@@ -1,5 +1,5 @@
 """Stream faults injected into real recordings (issue 14, build item 6): duplicated and
-reordered notifications, loss bursts, a host clock jump, a disconnect storm.
+reordered notifications, loss bursts, a host clock jump, a disconnect storm, a rate change.
 
 The faults are made on the raw notification lines of recordings/ (what a BLE stack would
 hand over), then replayed through the whole chain. Checked: no phantom bends, reps or holds
@@ -105,12 +105,20 @@ def disconnect_storm(items: list[dict[str, object]], rng: random.Random) -> list
     return out
 
 
+def rate_change(items: list[dict[str, object]], _: random.Random) -> list[dict[str, object]]:
+    # From a third of the way on the sensor sends at half the rate the header declares (every
+    # other notification, arrival times unchanged): the chain must follow, not invent motion.
+    at = len(items) // 3
+    return items[:at] + [i for k, i in enumerate(items[at:]) if k % 2 == 0 or "hex" not in i]
+
+
 FAULTS: dict[str, Fault] = {
     "duplicate": duplicate,
     "reorder": reorder,
     "loss_bursts": loss_bursts,
     "clock_jump": clock_jump,
     "disconnect_storm": disconnect_storm,
+    "rate_change": rate_change,
 }
 
 
