@@ -103,3 +103,15 @@ class BrokerError(HoldfastError):
         self.host = host
         self.port = port
         self.reason = reason
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+class HistoryError(HoldfastError):
+    """The history database cannot be opened, migrated, read or written."""
+
+    def __init__(self, database: str, reason: str) -> None:
+        super().__init__(f"history database {database}: {reason}")
+        self.database = database
+        self.reason = reason

@@ -41,7 +41,7 @@ from service.mqtt.discovery import discovery_messages, removal_messages
 from service.mqtt.journal import Outbox, OutMessage
 from service.mqtt.publisher import Publisher
 from service.mqtt.state import SensorState, fold
-from service.mqtt.topics import OFFLINE, ONLINE, Topics, topic_safe
+from service.mqtt.topics import OFFLINE, ONLINE, Topics, gateway_prefix, topic_safe
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,9 @@ class App:
         self.sinks = list(sinks)
         self.flush_timeout_s = flush_timeout_s
         m = settings.mqtt
-        self.topics = Topics(m.topic_prefix, m.discovery_prefix)
+        self.topics = Topics(
+            gateway_prefix(m.topic_prefix, settings.gateway_id), m.discovery_prefix
+        )
         self.outbox = Outbox(
             settings.journal.directory,
             max_memory=settings.journal.max_memory_messages,

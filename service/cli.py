@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from firmware_protocol.errors import HoldfastError
 from service import (
     cmd_demo,
+    cmd_history,
     cmd_record,
     cmd_replay,
     cmd_scan,
@@ -32,6 +33,7 @@ _COMMANDS = (
     cmd_schema,
     cmd_scan,
     cmd_record,
+    cmd_history,
 )
 
 

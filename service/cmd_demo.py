@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 host, port = settings.broker.host or "", settings.broker.port
                 where = f"broker {host}:{port}"
-            prefix = settings.mqtt.topic_prefix
+            prefix = app.topics.prefix
             out.write(
                 f"holdfast demo: {description}\n"
                 f"  {args.speed:g}x real time; publishing on {where}\n"

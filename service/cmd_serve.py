@@ -30,6 +30,7 @@ _FLAG_SETTINGS: dict[str, str] = {
     "username": "broker.username",
     "client_id": "broker.client_id",
     "topic_prefix": "mqtt.topic_prefix",
+    "gateway_id": "gateway_id",
     "qos": "mqtt.event_qos",
     "journal_dir": "journal.directory",
     "embedded_port": "embedded.tcp_port",
@@ -73,6 +74,12 @@ def add_settings_args(p: argparse.ArgumentParser) -> None:
     )
     m = p.add_argument_group("topics")
     m.add_argument("--topic-prefix", metavar="PREFIX", help="first topic level (holdfast)")
+    m.add_argument(
+        "--gateway-id",
+        metavar="NAME",
+        help="this gateway's name when several share a broker: topics become "
+        "<prefix>/<NAME>/<sensor>/... (docs/deployment.md)",
+    )
     m.add_argument("--qos", type=int, help="QoS of event messages (1)")
     m.add_argument(
         "--no-discovery",
