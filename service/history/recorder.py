@@ -196,6 +196,7 @@ class Recorder:
         client.subscribe([(f, 1) for f in topic_filters(self.prefix)])
 
     def _on_subscribe(self, *_args: Any) -> None:
+        log.info("history: subscribed to %s", " and ".join(topic_filters(self.prefix)))
         self._subscribed.set()
 
     def _on_disconnect(self, *_args: Any) -> None:

@@ -80,6 +80,9 @@ class HistoryStore:
         except sa.exc.SQLAlchemyError as exc:
             self.engine.dispose()
             raise HistoryError(self.name, db_reason(exc)) from exc
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
