@@ -191,7 +191,7 @@ def test_a_database_from_a_newer_holdfast_is_refused(history_url: str) -> None:
 
 
 def test_an_unreachable_database_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(HistoryError, match="127.0.0.1"):
+    with pytest.raises(HistoryError, match=r"127\.0\.0\.1"):
         HistoryStore("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(HistoryError, match="not a database URL"):
         HistoryStore("no-such-thing")
