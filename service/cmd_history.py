@@ -9,19 +9,29 @@ SQLite file in the state directory), or ``--database URL``.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import dataclasses
 import logging
 import signal
 import sys
 import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from firmware_protocol.errors import ConfigError, HistoryError
 from service.cmd_serve import settings_from_args, setup_logging
 from service.config import HoldfastSettings
 
+if TYPE_CHECKING:
+    from service.app import App, Companion
+
 log = logging.getLogger(__name__)
+
+DRAIN_S = 5.0
+"""On stop, how long the in-process recorder waits for the last events to arrive."""
 
 _RECORD_FLAGS = {"history_client_id": "history.client_id"}
 
@@ -288,4 +298,33 @@ def recorder_address(settings: HoldfastSettings) -> Any:
     )
 
 
-__all__ = ["HistoryError", "open_store", "recorder_address", "register"]
+def history_companion(settings: HoldfastSettings) -> Companion:
+    """The recorder inside ``holdfast serve`` (``history.record``): still only an MQTT
+    subscriber, on the service's own broker (the embedded one included), subscribed before
+    the first event and drained after the last."""
+
+    @contextlib.asynccontextmanager
+    async def run(app: App) -> AsyncIterator[object]:
+        from service.history.recorder import Recorder
+
+        address = recorder_address(settings)
+        if app.embedded is not None:
+            address = dataclasses.replace(
+                address, host=app.embedded.bind, port=app.embedded.tcp_port
+            )
+        store = await asyncio.to_thread(open_store, settings)
+        recorder = Recorder(store, address, settings.mqtt.topic_prefix)
+        recorder.start()
+        try:
+            if not await asyncio.to_thread(recorder.wait_subscribed, 10.0):
+                log.warning("history: not subscribed yet; the first events may be missed")
+            yield recorder
+        finally:
+            await asyncio.to_thread(recorder.stop, DRAIN_S)
+            store.close()
+            log.info("history: %d events stored in %s", recorder.stored, store.name)
+
+    return run
+
+
+__all__ = ["HistoryError", "history_companion", "open_store", "recorder_address", "register"]

@@ -123,6 +123,8 @@ def settings_from_args(args: argparse.Namespace) -> HoldfastSettings:
             overrides[key] = str(value) if isinstance(value, Path) else value
     if getattr(args, "no_discovery", False):
         overrides["mqtt.discovery"] = False
+    if getattr(args, "record_history", False):
+        overrides["history.record"] = True
     return load_settings(args.config or default_config_file(), overrides)
 
 
@@ -189,6 +191,13 @@ def register(sub: Any) -> None:
         metavar="S",
         help="stop gracefully after S seconds even if the sources go on",
     )
+    p.add_argument(
+        "--history",
+        dest="record_history",
+        action="store_true",
+        help="also run the history recorder on the same broker (history.record; "
+        "holdfast history shows what it stored)",
+    )
     add_settings_args(p)
     p.set_defaults(func=run)
 
@@ -244,7 +253,19 @@ async def serve(
     ``duration_s``: stop gracefully after this many seconds even if the sources go on.
     ``on_started``: called with the app before it runs (e.g. to print where it publishes).
     """
-    app = App(settings, specs, sinks=sinks, flush_timeout_s=flush_timeout_s, exercise=exercise)
+    companions = []
+    if settings.history.record:
+        from service.cmd_history import history_companion
+
+        companions.append(history_companion(settings))
+    app = App(
+        settings,
+        specs,
+        sinks=sinks,
+        flush_timeout_s=flush_timeout_s,
+        exercise=exercise,
+        companions=companions,
+    )
     if on_started is not None:
         on_started(app)
     loop = asyncio.get_running_loop()
