@@ -6,8 +6,19 @@
    ``learn_tilt_deg`` and comes back below ``return_tilt_deg`` within ``max_excursion_s``.
    Forward bends are much larger than backward ones, so the direction the up vector moved at
    the excursion's peak is "forward". An excursion that does not come back (lying down) teaches
-   nothing. The samples of the excursion are handed back so the flexion detector can score the
-   bend that taught us (it is a real bend, and must not be lost).
+   nothing here (see 3).
+3. **Forward from lying down**: a person who goes straight to the floor never bends and comes
+   back. Once the body has been still for ``still_s`` tipped at least ``lying_tilt_deg`` from
+   up (lying, or on hands and knees), forward is learned from the way down: the direction of
+   the first lean past ``lean_deg`` since the last steady upright rest is forward (squatting,
+   kneeling and sitting down all lean forward first: the pelvis must come down ~0.8 m, and
+   nobody lies straight back from standing). Assumed, not measured on people; a person who
+   starts sitting and lies straight back leans backward first and is read face down (the
+   lumbar height could tell, but the estimate made before forward is known was too poor to
+   trust: 0.16 m on hands and knees in a simulated session).
+4. **Before up**: samples before the first still period (up to ``buffer_s``) are kept, and
+   searched for a teaching bend as soon as up is known (a trial that starts with the bend and
+   only then stands still). A step found there is decided at the still period.
 
 Vectorised: stillness runs and threshold crossings are found with numpy; Python only loops
 over crossings (a few per bend), never over samples.
@@ -16,7 +27,7 @@ over crossings (a few per bend), never over samples.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,6 +50,23 @@ class CalibrationSettings(BaseModel):
     max_excursion_s: float = Field(
         default=10.0, gt=0, description="longer excursions (lying down) teach nothing"
     )
+    lean_deg: float = Field(
+        default=12.0,
+        gt=0,
+        description="tilt from up at which the direction of getting down is read (the forward "
+        "lean of squatting or kneeling is 15-25 deg; standing sway and gait stay within 5)",
+    )
+    lying_tilt_deg: float = Field(
+        default=60.0,
+        gt=0,
+        lt=90,
+        description="still this far from up: on the floor (lying, hands and knees)",
+    )
+    buffer_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="samples kept while the mounting is unknown, analysed once it is known",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +77,10 @@ class CalibrationStep:
     stage: str  # "up_only" or "complete"
     up_s: FloatArray
     forward_s: FloatArray | None
-    excursion_up_s: FloatArray | None = None  # (m, 3) up vectors of the teaching bend
-    excursion_t_s: FloatArray | None = None
+    #: The teaching bend's time span (its flexion episode is the one the person was asked for).
+    bend_t_s: tuple[float, float] | None = None
+    #: "bend" (a tilt that came back) or "lying" (still on the floor).
+    evidence: str = "bend"
 
 
 class AutoCalibrator:
@@ -59,15 +89,24 @@ class AutoCalibrator:
         self.rate_hz = rate_hz
         self._need_still = max(1, round(settings.still_s * rate_hz))
         self._max_exc = max(2, round(settings.max_excursion_s * rate_hz))
+        self._max_buffer = max(1, round(settings.buffer_s * rate_hz))
         self.up_s: FloatArray | None = None
         self.forward_s: FloatArray | None = None
         self._still_run = 0
         self._tail_up = np.empty((0, 3))  # last still samples, for the mean
+        self._pre_t = np.empty(0)  # samples before up was known (bounded)
+        self._pre_up = np.empty((0, 3))
+        self._pre_still = np.zeros(0, dtype=bool)
         self._exc_up: list[FloatArray] = []  # current excursion samples
         self._exc_t: list[FloatArray] = []
         self._exc_len = 0
         self._in_exc = False
         self._exc_peak = 0.0
+        # Lying evidence: direction of the first lean since the last steady upright rest.
+        self._lean_dir: FloatArray | None = None
+        self._floor_run = 0  # still samples in a row tipped past lying_tilt_deg
+        self._upright_run = 0  # still samples in a row within lean_deg of up
+        self._last_tilt = 0.0
 
     @property
     def complete(self) -> bool:
@@ -83,14 +122,32 @@ class AutoCalibrator:
         if self.up_s is None:
             k = self._find_still(up, still)
             if k is None:
+                self._keep(t_s, up, still)
                 return steps
             steps.append(CalibrationStep(k, "up_only", self.up_s, None))  # type: ignore[arg-type]
+            # What came before the still period may hold the bend (a trial that starts with
+            # it): search it now; anything it teaches is decided here, at sample k.
+            pre_t = np.concatenate([self._pre_t, t_s[: k + 1]])
+            pre_up = np.vstack([self._pre_up, up[: k + 1]])
+            pre_still = np.concatenate([self._pre_still, still[: k + 1]])
+            self._pre_t, self._pre_up = np.empty(0), np.empty((0, 3))
+            self._pre_still = np.zeros(0, dtype=bool)
+            step = self._find_forward(pre_t, pre_up, pre_still, 0)
+            if step is not None:
+                steps.append(replace(step, index=k))
+                return steps
             start = k + 1
         if self.forward_s is None and start < up.shape[0]:
-            step = self._find_forward(t_s[start:], up[start:], start)
+            step = self._find_forward(t_s[start:], up[start:], still[start:], start)
             if step is not None:
                 steps.append(step)
         return steps
+
+    def _keep(self, t_s: FloatArray, up: FloatArray, still: np.ndarray) -> None:
+        m = self._max_buffer
+        self._pre_t = np.concatenate([self._pre_t, t_s])[-m:]
+        self._pre_up = np.vstack([self._pre_up, up])[-m:]
+        self._pre_still = np.concatenate([self._pre_still, still])[-m:]
 
     def _find_still(self, up: FloatArray, still: np.ndarray) -> int | None:
         n = up.shape[0]
@@ -109,10 +166,23 @@ class AutoCalibrator:
         self.up_s = mean / np.linalg.norm(mean)
         return k
 
-    def _find_forward(self, t_s: FloatArray, up: FloatArray, offset: int) -> CalibrationStep | None:
+    def _find_forward(
+        self, t_s: FloatArray, up: FloatArray, still: np.ndarray, offset: int
+    ) -> CalibrationStep | None:
+        """The first teaching bend or lying rest in these samples (whichever is first)."""
         assert self.up_s is not None
-        s = self.settings
         tilt = np.degrees(np.arccos(np.clip(up @ self.up_s, -1.0, 1.0)))
+        bend = self._find_bend(t_s, up, tilt, offset)
+        lying = self._find_lying(up, tilt, still, offset, bend.index - offset if bend else None)
+        step = lying if lying is not None else bend
+        if step is not None:
+            self.forward_s = step.forward_s
+        return step
+
+    def _find_bend(
+        self, t_s: FloatArray, up: FloatArray, tilt: FloatArray, offset: int
+    ) -> CalibrationStep | None:
+        s = self.settings
         inside = tilt > s.return_tilt_deg
         n = tilt.shape[0]
         edges = np.flatnonzero(np.diff(np.concatenate([[self._in_exc], inside]).astype(np.int8)))
@@ -139,6 +209,73 @@ class AutoCalibrator:
                     return step
         return None
 
+    def _find_lying(
+        self,
+        up: FloatArray,
+        tilt: FloatArray,
+        still: np.ndarray,
+        offset: int,
+        before: int | None,
+    ) -> CalibrationStep | None:
+        """Still on the floor for ``still_s``: forward from the way down (module doc, 3).
+        Only samples before ``before`` (a bend decided there wins if it comes first)."""
+        s = self.settings
+        assert self.up_s is not None
+        n = tilt.shape[0] if before is None else before
+        if n <= 0:
+            return None
+        tilt, up, still = tilt[:n], up[:n], still[:n]
+        idx = np.arange(n)
+        # Steady upright rests forget the lean: the next way down starts from there.
+        upright = still & (tilt < s.lean_deg)
+        last_not = np.maximum.accumulate(np.where(~upright, idx, -1))
+        up_run = np.where(last_not >= 0, idx - last_not, idx + 1 + self._upright_run)
+        rested = up_run >= self._need_still
+        floor = still & (tilt >= s.lying_tilt_deg)
+        last_not = np.maximum.accumulate(np.where(~floor, idx, -1))
+        floor_run = np.where(last_not >= 0, idx - last_not, idx + 1 + self._floor_run)
+        # Lean crossings: tilt reaches lean_deg from below.
+        prev = np.concatenate([[self._last_tilt], tilt[:-1]])
+        crossings = np.flatnonzero((tilt >= s.lean_deg) & (prev < s.lean_deg))
+        last_rest = np.maximum.accumulate(np.where(rested, idx, -1))
+        hits = np.flatnonzero(floor_run >= self._need_still)
+        lean_dir = self._lean_dir
+        for k in hits.tolist():
+            # The lean that led here: the first crossing after the last steady upright rest.
+            rest = int(last_rest[k])
+            after = crossings[(crossings > rest) & (crossings <= k)]
+            if after.size:
+                lean_dir = self._horizontal(up[int(after[0])])
+            elif rest >= 0:
+                lean_dir = None
+            if lean_dir is None:
+                continue
+            forward = -lean_dir
+            self._upright_run, self._floor_run = int(up_run[-1]), int(floor_run[-1])
+            self._lean_dir = lean_dir
+            return CalibrationStep(
+                k + offset,
+                "complete",
+                self.up_s,
+                forward,
+                evidence="lying",
+            )
+        self._upright_run, self._floor_run = int(up_run[-1]), int(floor_run[-1])
+        self._last_tilt = float(tilt[-1])
+        last = int(last_rest[-1])
+        after = crossings[crossings > last]
+        if after.size:
+            self._lean_dir = self._horizontal(up[int(after[0])])
+        elif last >= 0:
+            self._lean_dir = None
+        return None
+
+    def _horizontal(self, u: FloatArray) -> FloatArray:
+        assert self.up_s is not None
+        h = u - float(u @ self.up_s) * self.up_s
+        norm = float(np.linalg.norm(h))
+        return h / norm if norm > 1e-9 else h
+
     def _drop_excursion(self) -> None:
         self._exc_up, self._exc_t, self._exc_len, self._exc_peak = [], [], 0, 0.0
 
@@ -155,5 +292,6 @@ class AutoCalibrator:
         peak = exc_up[int(np.argmax(exc_up @ -self.up_s))]  # farthest from up
         horizontal = peak - np.dot(peak, self.up_s) * self.up_s
         # Bending forward moves the sensed up vector toward the back: forward is the opposite.
-        self.forward_s = -horizontal / np.linalg.norm(horizontal)
-        return CalibrationStep(index, "complete", self.up_s, self.forward_s, exc_up, exc_t)
+        forward = -horizontal / np.linalg.norm(horizontal)
+        span = (float(exc_t[0]), float(exc_t[-1]))
+        return CalibrationStep(index, "complete", self.up_s, forward, bend_t_s=span)

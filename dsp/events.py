@@ -6,10 +6,11 @@ removed. ``t`` is always seconds since session start (``float``); UTC wall time 
 recording headers and in ``session_*`` events.
 
 Every event carries an envelope: ``type`` (the discriminator), ``t``, ``sensor`` (a sensor id),
-``seq`` (per-sensor sequence number from 1, no holes) and ``id`` (16 hex digits of a hash of
-session id and sensor, a dash, and ``seq``: unique, and the same on every replay of the same
-recording, so a display can drop duplicates). ``dsp.pipeline`` assigns ``seq`` and ``id``;
-stages leave them at their defaults.
+``seq`` (per-sensor sequence number from 1 over the events emitted, no holes) and ``id``
+(16 hex digits of a SHA-1 of ``"<session id>/<sensor>"``, a dash, and the event's number among
+the non-angle events from 1, or ``a`` and its number among the angle events: unique, the same
+on every replay of the same recording and with or without angle events, so a display can drop
+duplicates). ``dsp.pipeline`` assigns ``seq`` and ``id``; stages leave them at their defaults.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ class CalibratedEvent(EventBase):
     up_sensor: tuple[float, float, float] = Field(description="head direction, sensor frame")
     forward_sensor: tuple[float, float, float] | None = Field(
         description="belly direction, sensor frame; None until learned"
+    )
+    learned_from: Literal["bend", "lying"] | None = Field(
+        default=None,
+        description="auto, complete: what taught forward (a bend that came back, or lying "
+        "still on the floor, read from the way down); None otherwise",
+    )
+    backlog_s: float | None = Field(
+        default=None,
+        description="auto, complete: seconds of samples kept while the mounting was unknown "
+        "and analysed now; their events follow with t = this decision and t_start in the past",
     )
 
 

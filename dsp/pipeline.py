@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from dataclasses import replace
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from dsp import angles
+from dsp.backlog import Backlog, Stretch
 from dsp.calibration import AutoCalibrator, CalibrationSettings, CalibrationStep
 from dsp.clock import ClockSettings, SampleClock
 from dsp.detectors import Detectors, DetectorSettings, Frame
-from dsp.detectors.frame import POSTURE_CODE
+from dsp.detectors.frame import posture_baselines, posture_codes
 from dsp.events import (
     AngleEvent,
     CalibratedEvent,
@@ -33,7 +33,7 @@ from dsp.events import (
     PostureEvent,
     SensorStatusEvent,
 )
-from dsp.flexion import POSTURE_BASELINE_DEG, FlexionDetector, FlexionEpisode, FlexionSettings
+from dsp.flexion import FlexionDetector, FlexionEpisode, FlexionSettings
 from dsp.height import HeightTracker
 from dsp.motion import MotionDetector, MotionSettings
 from dsp.mounting import rotation_from_axes, rotation_from_vectors
@@ -41,7 +41,6 @@ from dsp.orientation import OrientationSettings, UpEstimator
 from dsp.posture import (
     CLASS_BETWEEN,
     CLASS_UPRIGHT,
-    PostureChange,
     PostureSettings,
     PostureTracker,
 )
@@ -72,6 +71,7 @@ class PipelineSettings(BaseModel):
 # (t, flexion, lateral, tilt) and become models only once, when stamped.
 _AngleRow = tuple[float, float | None, float | None, float]
 Pending = list[tuple[int, int, Event | _AngleRow]]  # (sample index in batch, rank, event)
+Span = tuple[float, float] | None
 
 
 class Pipeline:
@@ -92,6 +92,8 @@ class Pipeline:
         self._explicit = rotation_from_axes(*mounting) if mounting is not None else None
         self._rate_hz: float | None = None
         self._seq = 0
+        self._number = 0  # non-angle events so far: the n of their ids
+        self._angle_number = 0  # angle events so far: the n of theirs (``a<n>``)
         self._clock = SampleClock(self.settings.clock)
         self._rotation: FloatArray | None = None
         self._up_s: FloatArray | None = None
@@ -101,9 +103,10 @@ class Pipeline:
         self._detectors = Detectors(self.settings.detectors, sensor)
         self._last_t = 0.0
         self._malformed_total = 0
-        # Event ids: a hash of session and sensor, then the sequence number. Unique per session
-        # and sensor, the same on every replay of the same recording, and cheap (a UUID per
-        # angle event cost more than the whole filter chain).
+        # Event ids: a hash of session and sensor, then the event's number among the non-angle
+        # events (angles are numbered apart, ``a<n>``), so an event has the same id with and
+        # without angle events. Unique per session and sensor, the same on every replay of the
+        # same recording, and cheap (a UUID per angle event cost more than the filter chain).
         digest = hashlib.sha1(f"{session_id}/{sensor}".encode(), usedforsecurity=False)
         self._id_prefix = digest.hexdigest()[:16]
         self._first_t: float | None = None
@@ -116,6 +119,7 @@ class Pipeline:
         self._up = UpEstimator(s.orientation, rate_hz)
         self._motion = MotionDetector(s.motion, rate_hz)
         self._calibrator = AutoCalibrator(s.calibration, rate_hz)
+        self._backlog = Backlog(round(s.calibration.buffer_s * rate_hz))
         self._height = HeightTracker(s.posture.height, rate_hz)
         self._posture = PostureTracker(s.posture, rate_hz)
         if self._explicit is not None:
@@ -159,6 +163,7 @@ class Pipeline:
             gap = starts.get(lo)
             if gap is not None:
                 self._reset_stages()
+                self._backlog.clear()
                 for event in self._detectors.on_gap(self._last_t):
                     out.append((lo, RANK_STATUS, event))
                 out.append(
@@ -183,6 +188,7 @@ class Pipeline:
         self._clock.reset()
         if self._rate_hz is not None:
             self._reset_stages()
+            self._backlog.clear()
         out: Pending = [(0, RANK_STATUS, e) for e in self._detectors.on_gap(self._last_t)]
         status = SensorStatusEvent(t=t_s, sensor=self.sensor, status="disconnected", detail=detail)
         out.append((0, RANK_STATUS, status))
@@ -220,6 +226,7 @@ class Pipeline:
         self._up_s = None
         if self._rate_hz is not None:
             self._calibrator.restart()
+            self._backlog.clear()
 
     # --- internals -------------------------------------------------------------------------------
 
@@ -237,8 +244,9 @@ class Pipeline:
         make_angle = AngleEvent
         for _, _, event in out:
             self._seq += 1
-            event_id = f"{self._id_prefix}-{self._seq}"
             if isinstance(event, tuple):
+                self._angle_number += 1
+                event_id = f"{self._id_prefix}-a{self._angle_number}"
                 t, flexion, lateral, tilt = event
                 stamped.append(
                     make_angle(
@@ -253,12 +261,24 @@ class Pipeline:
                     )
                 )
             else:
+                self._number += 1
+                event_id = f"{self._id_prefix}-{self._number}"
                 stamped.append(event.model_copy(update={"seq": self._seq, "id": event_id}))
         return stamped
 
-    def _calibrated_event(self, t: float, method: str, stage: str = "complete") -> CalibratedEvent:
+    def _calibrated_event(
+        self,
+        t: float,
+        method: str,
+        stage: str = "complete",
+        evidence: CalibrationStep | None = None,
+    ) -> CalibratedEvent:
         assert self._up_s is not None
         fwd = self._rotation[0] if self._rotation is not None else None
+        fields: dict[str, object] = {}
+        if evidence is not None:
+            fields["learned_from"] = evidence.evidence
+            fields["backlog_s"] = round(self._backlog.duration_s(), 3)
         return CalibratedEvent.model_validate(
             {
                 "t": t,
@@ -267,6 +287,7 @@ class Pipeline:
                 "stage": stage,
                 "up_sensor": tuple(round(float(v), 4) for v in self._up_s),
                 "forward_sensor": None if fwd is None else tuple(round(float(v), 4) for v in fwd),
+                **fields,
             }
         )
 
@@ -281,14 +302,16 @@ class Pipeline:
             steps = self._calibrator.update(t, up, still)
         n = t.shape[0]
         cuts = sorted({0, n, *(step.index for step in steps)})
-        by_index = {step.index: step for step in steps}
         for lo, hi in itertools.pairwise(cuts):
-            step = by_index.get(lo)
-            if step is not None:
-                self._apply_calibration(offset + lo, float(t[lo]), step, out)
+            for step in steps:
+                if step.index == lo:
+                    self._apply_calibration(offset + lo, float(t[lo]), step, out)
             self._analyse(offset + lo, t[lo:hi], acc[lo:hi], up[lo:hi], still[lo:hi], out)
-        if n in by_index:  # a step exactly at the end of the chunk
-            self._apply_calibration(offset + n - 1, float(t[-1]), by_index[n], out)
+            if self._rotation is None:  # kept for when the mounting is known
+                self._backlog.add(Stretch(t[lo:hi], acc[lo:hi], up[lo:hi], still[lo:hi]))
+        for step in steps:
+            if step.index >= n:  # (never past the chunk; kept for safety)
+                self._apply_calibration(offset + n - 1, float(t[-1]), step, out)
 
     def _apply_calibration(self, index: int, t: float, step: CalibrationStep, out: Pending) -> None:
         self._up_s = step.up_s
@@ -297,45 +320,34 @@ class Pipeline:
             out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto", "up_only")))
             change = self._posture._switch(index, "upright")
             if change is not None:
-                out.append(
-                    (
-                        index,
-                        RANK_POSTURE,
-                        PostureEvent(
-                            t=t, sensor=self.sensor, posture="upright", previous=change.previous
-                        ),
-                    )
+                event = PostureEvent(
+                    t=t, sensor=self.sensor, posture="upright", previous=change.previous
                 )
+                out.append((index, RANK_POSTURE, event))
             return
         assert step.forward_s is not None
         self._rotation = rotation_from_vectors(step.up_s, step.forward_s)
-        out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto")))
-        if step.excursion_up_s is not None and step.excursion_t_s is not None:
-            # Score the bend that taught us the forward direction: it was a real bend.
-            flex = angles.flexion_deg(step.excursion_up_s @ self._rotation.T)
-            base = np.zeros_like(flex)
-            tail_t = np.append(step.excursion_t_s, t)
-            tail_flex = np.append(flex, 0.0)
-            taught = self._flexion.update(tail_t, tail_flex, np.append(base, 0.0))
-            for ep in taught:
-                out.append((index, RANK_FLEXION, self._flexion_event(t, ep)))
-            self._flexion.reset()
-            if taught:  # the detectors count these bends too (alerts, summary)
-                one = Frame(
-                    offset=0,
-                    t_s=np.array([t]),
-                    u_body=np.array([[0.0, 0.0, 1.0]]),
-                    flexion_deg=np.zeros(1),
-                    lateral_deg=np.zeros(1),
-                    still=np.ones(1, dtype=bool),
-                    posture_code=np.array([POSTURE_CODE["upright"]], dtype=np.int8),
-                    heights_m=np.full(1, np.nan),
-                    acc_mps2=np.zeros((1, 3)),
-                    episodes=tuple(replace(ep, index=0) for ep in taught),
-                    calibration_bend=True,
-                )
-                for _, event in self._detectors.update(one):
-                    out.append((index, RANK_DETECTOR, event))
+        out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto", evidence=step)))
+        stretch = self._backlog.take()
+        if stretch is not None:
+            self._catch_up(index, t, stretch, step.bend_t_s, out)
+
+    def _catch_up(self, index: int, t: float, stretch: Stretch, bend: Span, out: Pending) -> None:
+        """Analyse the samples kept while the mounting was unknown (``dsp.backlog``) anew."""
+        self._height.reset()
+        self._height.anchor_standing()
+        self._posture.reset()
+        self._flexion.reset()
+        # The bend that taught forward is the one auto-calibration asks for: its episode is
+        # reported, but it is no rep and makes no repeated-flexion warning.
+        self._detectors.set_calibration_bend(bend)
+        late: Pending = []
+        self._analyse(0, stretch.t_s, stretch.acc_mps2, stretch.up, stretch.still, late, False)
+        late.sort(key=lambda item: (item[0], item[1]))
+        for _, _, event in late:
+            assert not isinstance(event, tuple)
+            # Same rank for all: the stable sort keeps them in the order they were decided.
+            out.append((index, RANK_CALIBRATED, event.model_copy(update={"t": t})))
 
     def _flexion_event(self, t: float, ep: FlexionEpisode) -> FlexionEvent:
         return FlexionEvent(
@@ -356,6 +368,7 @@ class Pipeline:
         up: FloatArray,
         still: np.ndarray,
         out: Pending,
+        angles_out: bool = True,
     ) -> None:
         if self._up_s is None or t.shape[0] == 0:
             return
@@ -369,12 +382,13 @@ class Pipeline:
             cls = np.where(upright, CLASS_UPRIGHT, CLASS_BETWEEN).astype(np.int8)
         heights = self._height.update(acc, up, still, cls)
         if self._rotation is None:
-            self._emit_angles(offset, t, None, None, tilt, out)
+            if angles_out:
+                self._emit_angles(offset, t, None, None, tilt, out)
             return
         before = self._posture.posture
         # Face-down is resolved by height, so only once the height is up to date (settled).
         changes = self._posture.update(cls, self._height.settled, heights)
-        baselines = self._baselines(t.shape[0], before, changes)
+        baselines = posture_baselines(t.shape[0], before, changes)
         for change in changes:
             out.append(
                 (
@@ -401,28 +415,15 @@ class Pipeline:
             flexion_deg=flex,
             lateral_deg=lateral,
             still=still,
-            posture_code=self._posture_codes(t.shape[0], before, changes),
+            posture_code=posture_codes(t.shape[0], before, changes),
             heights_m=heights,
             acc_mps2=acc,
             episodes=tuple(episodes),
         )
         for index, event in self._detectors.update(frame):
             out.append((offset + index, RANK_DETECTOR, event))
-        self._emit_angles(offset, t, flex, lateral, tilt, out)
-
-    @staticmethod
-    def _posture_codes(n: int, before: Posture, changes: list[PostureChange]) -> np.ndarray:
-        codes = np.full(n, POSTURE_CODE[before], dtype=np.int8)
-        for change in changes:
-            codes[change.index :] = POSTURE_CODE[change.posture]
-        return codes
-
-    @staticmethod
-    def _baselines(n: int, before: Posture, changes: list[PostureChange]) -> FloatArray:
-        base = np.full(n, POSTURE_BASELINE_DEG.get(before, np.nan))
-        for change in changes:
-            base[change.index :] = POSTURE_BASELINE_DEG.get(change.posture, np.nan)
-        return base
+        if angles_out:
+            self._emit_angles(offset, t, flex, lateral, tilt, out)
 
     def _emit_angles(
         self,

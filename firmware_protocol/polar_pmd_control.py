@@ -9,6 +9,7 @@ TLVs ``<setting type> <count> <count x value LE>``. The frame decoding is in
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, field
 
@@ -131,7 +132,12 @@ def decode_settings(data: bytes) -> dict[int, tuple[SettingValue, ...]]:
 
 def _decode_value(setting: int, chunk: bytes) -> SettingValue:
     if setting == SET_FACTOR:
-        return float(struct.unpack("<f", chunk)[0])
+        factor = float(struct.unpack("<f", chunk)[0])
+        # Every later sample is multiplied by it: a NaN, infinite or non-positive factor
+        # would silently turn the whole stream into NaN or flip it, so the reply is refused.
+        if not math.isfinite(factor) or factor <= 0:
+            raise MalformedError(MODEL, f"FACTOR {factor!r} is not a finite number > 0", chunk)
+        return factor
     if setting == SET_SECURITY:
         return chunk
     return int.from_bytes(chunk, "little")

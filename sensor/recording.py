@@ -24,10 +24,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from firmware_protocol.errors import RecordingError
 from firmware_protocol.samples import Packet
+from sensor.limits import LimitError, check_rate_hz, check_time_s, loads_bounded
+from sensor.lines import Line, open_binary, read_lines
+from sensor.time_order import TimeOrder
 
 RAW_FORMAT: Literal["holdfast-raw"] = "holdfast-raw"
 RAW_VERSION = 1
@@ -49,12 +52,20 @@ class RawHeader(BaseModel):
     format: Literal["holdfast-raw"] = RAW_FORMAT
     version: int = Field(default=RAW_VERSION, ge=1, le=RAW_VERSION)
     device: str
-    nominal_rate_hz: float = Field(gt=0)
+    nominal_rate_hz: float
     start_utc: datetime
     sensor: str | None = None
     sensor_address: str | None = None
     mounting: MountingSpec | None = None
     session_id: str | None = None
+
+    @field_validator("nominal_rate_hz")
+    @classmethod
+    def _rate_in_range(cls, value: float) -> float:
+        try:
+            return check_rate_hz(value)
+        except LimitError as exc:  # pydantic reports ValueError with the field's name
+            raise ValueError(str(exc).removeprefix("nominal_rate_hz=")) from None
 
     def sensor_id(self, fallback: str) -> str:
         return self.sensor or self.sensor_address or fallback
@@ -99,17 +110,24 @@ class RawRecording:
 
     def _read_header(self) -> RawHeader:
         try:
-            with _open_text(self.path, "rt") as f:
-                first = f.readline()
-        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            with open_binary(self.path) as f:
+                first = next(read_lines(f), None)
+        except (OSError, EOFError, zlib.error) as exc:
             raise RecordingError(self.path, 1, f"cannot read header: {exc}") from exc
-        if not first.strip():
-            raise RecordingError(self.path, 1, "empty file: no header line")
+        if first is None or not first.text.strip():
+            raise RecordingError(
+                self.path,
+                1,
+                first.problem if first and first.problem else "empty file: no header line",
+            )
+        if first.problem:
+            raise RecordingError(self.path, 1, f"bad header ({first.problem})")
         try:
-            return RawHeader.model_validate_json(first)
+            return RawHeader.model_validate_json(first.text)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'header'}: {e['msg']}"
+                f"{'.'.join(str(p) for p in e['loc']) or 'header'}: "
+                + e["msg"].removeprefix("Value error, ")
                 for e in exc.errors()
             )
             newer = [
@@ -125,36 +143,55 @@ class RawRecording:
             raise RecordingError(self.path, 1, f"bad header ({problems})") from exc
 
     def __iter__(self) -> Iterator[RawItem]:
+        order: TimeOrder[RawItem] = TimeOrder(
+            lambda lineno, reason: self._bad(lineno, f"bad line: {reason}", None), strict=False
+        )
         lineno = 1
         try:
-            with _open_text(self.path, "rt") as f:
-                f.readline()
-                for lineno, line in enumerate(f, start=2):
-                    item = self._parse_line(line, lineno)
+            with open_binary(self.path) as f:
+                for line in read_lines(f):
+                    lineno = line.lineno
+                    if lineno == 1:
+                        continue  # the header, read when opened
+                    item = self._parse_line(line)
                     if item is not None:
-                        yield item
-        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+                        yield from order.push(item.t_s, lineno, item)
+        except RecordingError:
+            yield from order.flush()  # the good line held back is not lost
+            raise
+        except (OSError, EOFError, zlib.error) as exc:
+            yield from order.flush()
             self._bad(lineno + 1, f"file is truncated or corrupt after line {lineno}: {exc}", exc)
+        yield from order.flush()
 
-    def _parse_line(self, line: str, lineno: int) -> RawItem | None:
-        if not line.endswith("\n"):
-            # The writer always ends lines: a missing newline means the writer was killed.
-            if line.strip():
-                self._bad(lineno, "truncated last line (the recording was cut off)", None)
+    def _parse_line(self, line: Line) -> RawItem | None:
+        if line.problem is not None:
+            self._bad(line.lineno, f"bad line: {line.problem}", None)
             return None
-        if not line.strip():
+        if not line.ended:
+            # The writer always ends lines: a missing newline means the writer was killed.
+            if line.text.strip():
+                self._bad(line.lineno, "truncated last line (the recording was cut off)", None)
+            return None
+        if not line.text.strip():
             return None
         try:
-            obj = json.loads(line)
-            t = float(obj["t"])
+            obj = loads_bounded(line.text)
+            if not isinstance(obj, dict):
+                raise TypeError("a line must be a JSON object")
+            t = check_time_s(obj.get("t"))
             if "hex" in obj:
-                return Packet(t, str(obj["uuid"]).lower(), bytes.fromhex(obj["hex"]))
-            marker = obj["marker"]
+                uuid, payload = obj.get("uuid"), obj["hex"]
+                if not isinstance(uuid, str) or not isinstance(payload, str):
+                    raise TypeError("uuid and hex must be strings")
+                return Packet(t, uuid.lower(), bytes.fromhex(payload))
+            marker = obj.get("marker")
             if marker not in ("connect", "disconnect"):
-                raise ValueError(f"unknown marker {marker!r}")
-            return Marker(t, marker, str(obj.get("detail", "")))
-        except (ValueError, KeyError, TypeError) as exc:
-            self._bad(lineno, f"bad line: {exc.__class__.__name__}: {exc}", exc)
+                raise ValueError(f"neither a packet (hex) nor a known marker: {marker!r}")
+            detail = obj.get("detail", "")
+            return Marker(t, marker, detail if isinstance(detail, str) else str(detail))
+        except (ValueError, TypeError) as exc:  # json, LimitError, fromhex, shapes
+            self._bad(line.lineno, f"bad line: {exc}", exc)
             return None
 
     def _bad(self, lineno: int, reason: str, cause: BaseException | None) -> None:

@@ -6,6 +6,7 @@ from other tools (phone apps, vendors' exports, research datasets) comes in.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,16 +14,30 @@ import numpy as np
 
 from firmware_protocol.errors import RecordingError
 from firmware_protocol.samples import FloatArray, SampleBatch
+from sensor.limits import (
+    ACC_MAX_MPS2,
+    CSV_T_MAX_S,
+    GYRO_MAX_DPS,
+    LimitError,
+    check_rate_hz,
+    check_time_s,
+)
+from sensor.lines import Line, read_lines
+from sensor.time_order import TimeOrder
 
 HEADER_ACC = ("t", "ax", "ay", "az")
 HEADER_IMU = ("t", "ax", "ay", "az", "gx", "gy", "gz")
+RATE_ROWS = 200
+"""Rows whose spacing gives the nominal rate."""
 
 
 class SamplesCsv:
     """Reads a samples CSV into batches of at most ``chunk_rows`` samples.
 
-    The header is checked when opened. A bad row raises :class:`RecordingError` with its line
-    number after every row before it was yielded; ``skip_bad=True`` counts it in ``skipped``.
+    The header is checked when opened, and the rate its first rows imply. A bad row (wrong
+    column count, not a number, out of range, a ``t`` that does not increase) raises
+    :class:`RecordingError` with its line number after every row before it was yielded;
+    ``skip_bad=True`` counts it in ``skipped`` instead, and the row costs only itself.
     """
 
     def __init__(self, path: Path | str, *, skip_bad: bool = False, chunk_rows: int = 4096) -> None:
@@ -31,78 +46,102 @@ class SamplesCsv:
         self.skipped = 0
         self.chunk_rows = chunk_rows
         try:
-            with self.path.open(encoding="utf-8") as f:
-                first = f.readline()
-        except (OSError, UnicodeDecodeError) as exc:
+            with self.path.open("rb") as f:
+                first = next(read_lines(f), None)
+        except OSError as exc:
             raise RecordingError(self.path, 1, f"cannot read: {exc}") from exc
-        cols = tuple(c.strip() for c in first.strip().split(","))
+        if first is None or first.problem is not None:
+            why = first.problem if first is not None else "empty file"
+            raise RecordingError(self.path, 1, f"bad header: {why}")
+        cols = tuple(c.strip() for c in first.text.strip().split(","))
         if cols not in (HEADER_ACC, HEADER_IMU):
             raise RecordingError(
                 self.path,
                 1,
-                f"bad header {first.strip()!r}: expected 't,ax,ay,az' or 't,ax,ay,az,gx,gy,gz'",
+                f"bad header {first.text.strip()[:80]!r}: "
+                "expected 't,ax,ay,az' or 't,ax,ay,az,gx,gy,gz'",
             )
         self.has_gyro = cols == HEADER_IMU
         self.ncols = len(cols)
         self.nominal_rate_hz = self._estimate_rate()
 
+    def _lines(self) -> Iterator[Line]:
+        try:
+            with self.path.open("rb") as f:
+                yield from read_lines(f, start=2) if f.readline() else ()
+        except OSError as exc:
+            raise RecordingError(self.path, None, f"cannot read: {exc}") from exc
+
     def _estimate_rate(self) -> float:
         times: list[float] = []
-        with self.path.open(encoding="utf-8") as f:
-            f.readline()
-            for line in f:
-                try:
-                    times.append(float(line.split(",", 1)[0]))
-                except ValueError:
-                    continue
-                if len(times) >= 200:
-                    break
+        for line in self._lines():
+            try:
+                times.append(check_time_s(float(line.text.split(",", 1)[0]), high=CSV_T_MAX_S))
+            except ValueError:
+                continue
+            if len(times) >= RATE_ROWS:
+                break
         dt = np.diff(np.asarray(times))
         dt = dt[dt > 0]
-        return float(1.0 / np.median(dt)) if dt.size else 50.0
+        if not dt.size:
+            return 50.0
+        step = float(np.median(dt))
+        try:
+            return check_rate_hz(1.0 / step if step > 0 else math.inf)
+        except LimitError as exc:
+            raise RecordingError(
+                self.path,
+                None,
+                f"the first rows are {step:g} s apart: {exc} (is t in seconds?)",
+            ) from exc
 
     def batches(self, sensor: str, chunk_rows: int | None = None) -> Iterator[SampleBatch]:
         chunk = chunk_rows or self.chunk_rows
         rows: list[list[float]] = []
-        last_t = -np.inf
-        with self.path.open(encoding="utf-8") as f:
-            f.readline()
-            lineno = 1
-            for lineno, line in enumerate(f, start=2):
-                if not line.strip():
+        order: TimeOrder[list[float]] = TimeOrder(self._bad, strict=True)
+        try:
+            for line in self._lines():
+                if not line.problem and not line.text.strip():
                     continue
-                row = self._parse(line, lineno, last_t)
+                row = self._parse(line)
                 if row is None:
                     continue
-                last_t = row[0]
-                rows.append(row)
+                rows.extend(order.push(row[0], line.lineno, row))
                 if len(rows) >= chunk:
                     yield self._batch(sensor, rows)
                     rows = []
+        except RecordingError:
+            rows.extend(order.flush())  # deliver every good row before the bad one
             if rows:
                 yield self._batch(sensor, rows)
+            raise
+        rows.extend(order.flush())
+        if rows:
+            yield self._batch(sensor, rows)
 
-    def _parse(self, line: str, lineno: int, last_t: float) -> list[float] | None:
-        parts = line.split(",")
+    def _parse(self, line: Line) -> list[float] | None:
         try:
+            if line.problem is not None:
+                raise ValueError(line.problem)
+            parts = line.text.split(",")
             if len(parts) != self.ncols:
                 raise ValueError(f"{len(parts)} columns, expected {self.ncols}")
             values = [float(p) for p in parts]
-            if not all(np.isfinite(values)):
-                raise ValueError("not a finite number")
-            if values[0] <= last_t:
-                # A sample time that repeats or goes back (a coarse clock, files pasted
-                # together) cannot be placed; the user decides: fix the file or --skip-bad.
-                raise ValueError(
-                    f"t={parts[0].strip()} does not increase on the previous row's t={last_t:g}"
-                    " (t must increase; --skip-bad drops such rows)"
-                )
+            check_time_s(values[0], high=CSV_T_MAX_S)
+            for name, value in zip(HEADER_IMU[1:], values[1:], strict=False):
+                bound = ACC_MAX_MPS2 if name.startswith("a") else GYRO_MAX_DPS
+                if not math.isfinite(value) or abs(value) > bound:
+                    raise LimitError(f"{name}={value:g} is outside -{bound:g}..{bound:g}")
         except ValueError as exc:
-            if self.skip_bad:
-                self.skipped += 1
-                return None
-            raise RecordingError(self.path, lineno, f"bad row: {exc}") from exc
+            self._bad(line.lineno, str(exc))
+            return None
         return values
+
+    def _bad(self, lineno: int, reason: str) -> None:
+        if self.skip_bad:
+            self.skipped += 1
+            return
+        raise RecordingError(self.path, lineno, f"bad row: {reason} (--skip-bad drops such rows)")
 
     def _batch(self, sensor: str, rows: list[list[float]]) -> SampleBatch:
         arr = np.asarray(rows, dtype=np.float64)

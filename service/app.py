@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,7 +94,7 @@ class SensorRuntime:
         default_factory=lambda: asyncio.Queue(QUEUE_ITEMS)
     )
     t_last_s: float = 0.0
-    next_angle_t_s: float = float("-inf")
+    angle_slot: float = float("-inf")
     recording: IO[str] | None = None
     recording_path: Path | None = None
 
@@ -213,10 +214,10 @@ class App:
                     await stack.enter_async_context(companion(self))
                 await self._run_tasks()
         except BaseExceptionGroup as group:
+            # One error, never an ExceptionGroup: ours (bad input, a refused login) becomes the
+            # CLI's one line; anything else is a bug and keeps its own traceback.
             ours = group.subgroup(HoldfastError)
-            if ours is None:
-                raise
-            first: BaseException = ours
+            first: BaseException = ours if ours is not None else group
             while isinstance(first, BaseExceptionGroup):
                 first = first.exceptions[0]
             raise first from group
@@ -251,8 +252,14 @@ class App:
                     await self.runtimes[sensor].queue.put(_END)
             await asyncio.wait(chains.values())
             stop.cancel()
-            for sensor in self.runtimes:
-                self.publisher.set_retained(self.topics.status(sensor), OFFLINE)
+            for rt in self.runtimes.values():
+                # The last retained state agrees with the status: offline is not connected.
+                if rt.state.connected:
+                    rt.state = rt.state.model_copy(update={"connected": False})
+                    self.publisher.set_retained(
+                        self.topics.state(rt.sensor), rt.state.model_dump_json()
+                    )
+                self.publisher.set_retained(self.topics.status(rt.sensor), OFFLINE)
             self.publisher.close(self.flush_timeout_s)
         self.outbox.spill_all()
         if len(self.outbox):
@@ -312,8 +319,12 @@ class App:
             )
         )
         if isinstance(event, AngleEvent):
-            if event.t >= rt.next_angle_t_s:
-                rt.next_angle_t_s = event.t + 1.0 / self.settings.mqtt.angle_rate_hz * 0.999
+            # The same rule as the pipeline's angle decimation (first event of each 1/rate
+            # slot), so at equal rates every angle event is published: one throttle, not two
+            # that beat against each other (two made 10 Hz into ~6.7 Hz).
+            slot = math.floor(event.t * self.settings.mqtt.angle_rate_hz)
+            if slot > rt.angle_slot:
+                rt.angle_slot = slot
                 self.publisher.send_live(OutMessage(self.topics.angle(rt.sensor), payload, qos=0))
         else:
             state = fold(rt.state, event)

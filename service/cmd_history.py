@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from firmware_protocol.errors import ConfigError, HistoryError
-from service.cmd_serve import settings_from_args, setup_logging
 from service.config import HoldfastSettings
 
 if TYPE_CHECKING:
@@ -117,7 +116,14 @@ def register(sub: Any) -> None:
 # --- settings and the store -------------------------------------------------------------------
 
 
+def setup_logging(verbose: int) -> None:
+    from service.cmd_serve import setup_logging as serve_logging
+
+    serve_logging(verbose)
+
+
 def _settings(args: argparse.Namespace) -> HoldfastSettings:
+    from service.cmd_serve import settings_from_args
     for dest, key in _RECORD_FLAGS.items():
         value = getattr(args, dest, None)
         if value is not None:

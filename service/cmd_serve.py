@@ -38,6 +38,10 @@ _FLAG_SETTINGS: dict[str, str] = {
 }
 
 
+_NOT_ON_THE_COMMAND_LINE = frozenset({"broker.password"})
+"""Secrets: docs/config.md promises there is no flag for them, --set included."""
+
+
 def add_settings_args(p: argparse.ArgumentParser) -> None:
     """Flags shared by ``serve`` and ``demo``; none of them carries a default of its own."""
     p.add_argument(
@@ -113,6 +117,12 @@ def settings_from_args(args: argparse.Namespace) -> HoldfastSettings:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise ConfigError("--set", f"expected KEY=VALUE, got {item!r}")
+        if key.strip() in _NOT_ON_THE_COMMAND_LINE:
+            raise ConfigError(
+                f"--set {key.strip()}",
+                "is not taken from the command line (it would show in ps and shell history)",
+                "the TOML file or HOLDFAST_BROKER__PASSWORD",
+            )
         try:
             overrides[key.strip()] = json.loads(raw)
         except json.JSONDecodeError:

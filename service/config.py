@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import re
 import socket
@@ -22,10 +23,11 @@ import tomllib
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     FilePath,
@@ -63,19 +65,35 @@ def default_config_file() -> Path | None:
     return candidate if candidate.exists() else None
 
 
+def _flag(value: object) -> object:
+    """A switch is a TOML boolean, or (from the environment) the word true/false or 1/0.
+
+    pydantic alone also takes "yes", "on", "y" ...; ``discovery = "yes"`` then looks set on
+    purpose while a typo like "flase" is an error: one rule for every switch instead."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a switch (allowed: true, false)")  # noqa: TRY004 (pydantic wants ValueError)
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: "inf" is never a sensible rate, delay or size.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class TlsSettings(_Section):
     """TLS to the broker; on when ``enabled`` or when ``ca_file`` is set."""
 
-    enabled: bool = Field(default=False, description="use TLS with the system CA store")
+    enabled: Flag = Field(default=False, description="use TLS with the system CA store")
     # FilePath: a missing file is a configuration error now, not a reconnect loop later.
     ca_file: FilePath | None = Field(default=None, description="CA certificate (PEM) to trust")
     cert_file: FilePath | None = Field(default=None, description="client certificate (PEM)")
     key_file: FilePath | None = Field(default=None, description="client key (PEM)")
-    insecure: bool = Field(default=False, description="skip the host name check (testing)")
+    insecure: Flag = Field(default=False, description="skip the host name check (testing)")
 
     @property
     def active(self) -> bool:
@@ -93,6 +111,9 @@ class BrokerSettings(_Section):
     password: SecretStr | None = Field(default=None, description="never logged")
     client_id: str = Field(
         default_factory=lambda: f"holdfast-{socket.gethostname()}",
+        min_length=1,
+        max_length=256,
+        pattern=r"^[^\s+#/]+$",
         description="MQTT client id; default holdfast-<hostname>",
     )
     keepalive_s: int = Field(default=15, ge=5, le=3600)
@@ -104,6 +125,15 @@ class BrokerSettings(_Section):
     auth_retries: int = Field(
         default=3, ge=0, description="retries after a refused login before giving up"
     )
+
+    @model_validator(mode="after")
+    def _backoff_bounds_in_order(self) -> BrokerSettings:
+        if self.reconnect_min_s > self.reconnect_max_s:
+            raise ValueError(
+                f"reconnect_min_s={self.reconnect_min_s:g} is larger than "
+                f"reconnect_max_s={self.reconnect_max_s:g} (need min <= max)"
+            )
+        return self
 
 
 class EmbeddedBrokerSettings(_Section):
@@ -118,7 +148,7 @@ class MqttSettings(_Section):
     topic_prefix: str = Field(default="holdfast", description="first topic level")
     event_qos: Literal[0, 1, 2] = Field(default=1, description="QoS of event messages")
     angle_rate_hz: float = Field(default=10.0, gt=0, le=100, description="angle topic rate")
-    discovery: bool = Field(default=True, description="Home Assistant MQTT discovery")
+    discovery: Flag = Field(default=True, description="Home Assistant MQTT discovery")
     discovery_prefix: str = "homeassistant"
 
     @field_validator("topic_prefix", "discovery_prefix")
@@ -267,9 +297,26 @@ def load_settings(
         model_config = SettingsConfigDict(toml_file=config_file)
 
     try:
-        return _Settings(**_nest(overrides or {}))
+        settings = _Settings(**_nest(overrides or {}))
     except ValidationError as exc:
         raise _config_error(exc) from exc
+    _check_finite(settings, "")
+    return settings
+
+
+def _check_finite(node: object, path: str) -> None:
+    """Every number in the settings tree is finite: ``pipeline.angle_rate_hz = inf`` (a
+    section whose model allows inf) is refused here, naming its dotted key."""
+    if isinstance(node, float) and not math.isfinite(node):
+        raise ConfigError(path, f"{node!r} is not a finite number", "a finite number")
+    if isinstance(node, BaseModel):
+        children = {name: getattr(node, name) for name in type(node).model_fields}
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        children = {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
+    else:
+        return
+    for name, child in children.items():
+        _check_finite(child, f"{path}.{name}" if path else name)
 
 
 def _config_error(exc: ValidationError) -> ConfigError:
@@ -277,7 +324,7 @@ def _config_error(exc: ValidationError) -> ConfigError:
     field = ".".join(str(p) for p in first["loc"]) or "settings"
     ctx = first.get("ctx") or {}
     allowed: str | None = None
-    reason = str(first["msg"])
+    reason = str(first["msg"]).removeprefix("Value error, ")
     if "expected" in ctx:
         allowed = str(ctx["expected"])
         reason = f"{first['input']!r} is not allowed"

@@ -53,6 +53,12 @@ class Detectors:
     def set_hold_target(self, seconds: float | None) -> None:
         self.hold_target_s = seconds
 
+    def set_calibration_bend(self, span_s: tuple[float, float] | None) -> None:
+        """The bend auto-calibration learnt forward from (``t`` from, to): the person was
+        asked for it, so it is no rep and never counts toward a repeated-flexion warning."""
+        self._reps.ignore_span_s = span_s
+        self._alerts.ignore_span_s = span_s
+
     # --- which holds are timed ------------------------------------------------------------------
 
     def _hold_min_deg(self, code: int) -> float | None:

@@ -29,6 +29,7 @@ class FlexionAlerts:
         self.suppress_sustained = False
         self.suppress_repeated = False
         self.counts: dict[str, int] = {"repeated": 0, "sustained": 0}
+        self.ignore_span_s: tuple[float, float] | None = None  # the calibration bend
 
     def reset(self) -> None:
         """After a gap: a bend may not be stitched together across it."""
@@ -37,7 +38,10 @@ class FlexionAlerts:
 
     def update(self, frame: Frame, sensor: str) -> Found:
         found: Found = []
+        span = self.ignore_span_s
         for ep in () if frame.calibration_bend else frame.episodes:
+            if span is not None and ep.t_start <= span[1] and ep.t_end >= span[0]:
+                continue  # the bend auto-calibration asked for
             alert = self._repeated(frame, ep, sensor)
             if alert is not None:
                 found.append((ep.index, alert))

@@ -8,6 +8,7 @@ import numpy as np
 
 from dsp.events import Posture
 from dsp.flexion import POSTURE_BASELINE_DEG, FlexionEpisode
+from dsp.posture import PostureChange
 from firmware_protocol.samples import FloatArray
 
 #: Posture codes used in :attr:`Frame.posture_code` (index into this tuple).
@@ -58,3 +59,19 @@ class Frame:
     def baseline_deg(self) -> FloatArray:
         """Flexion baseline of each sample's posture (NaN where none applies)."""
         return np.asarray(BASELINE_BY_CODE[self.posture_code], dtype=np.float64)
+
+
+def posture_codes(n: int, before: Posture, changes: list[PostureChange]) -> np.ndarray:
+    """Posture code per sample of a chunk of ``n`` that began in ``before``."""
+    codes = np.full(n, POSTURE_CODE[before], dtype=np.int8)
+    for change in changes:
+        codes[change.index :] = POSTURE_CODE[change.posture]
+    return codes
+
+
+def posture_baselines(n: int, before: Posture, changes: list[PostureChange]) -> FloatArray:
+    """Flexion baseline per sample (NaN where the posture has none)."""
+    base = np.full(n, POSTURE_BASELINE_DEG.get(before, np.nan))
+    for change in changes:
+        base[change.index :] = POSTURE_BASELINE_DEG.get(change.posture, np.nan)
+    return base

@@ -99,6 +99,7 @@ class RepCounter:
         # The last excursion back, not yet judged: (decision, time back, exercise then).
         self._held: tuple[Returned, float, str | None] | None = None
         self._back_since: float | None = None  # back at rest since (held excursion)
+        self.ignore_span_s: tuple[float, float] | None = None  # the calibration bend
 
     def name(self, shape: Shape, code: int, exercise: str | None) -> str | None:
         """The exercise an excursion was, or ``None`` when it is not a rep at all."""
@@ -227,6 +228,9 @@ class RepCounter:
         return self._close(k, float(t[k]))
 
     def _rep(self, d: Returned, index: int, t: float, exercise: str | None) -> Found:
+        span = self.ignore_span_s
+        if span is not None and d.shape.t_leave <= span[1] and d.shape.t_back >= span[0]:
+            return []  # the calibration bend
         name = self.name(d.shape, d.posture_code, exercise)
         if name is None:
             return []

@@ -21,13 +21,21 @@ DEFAULT_DT_S = 0.02
 """Sample interval assumed until two consecutive samples were seen (50 Hz)."""
 
 
+LEARN_STEPS = 16
+"""Sample steps the interval is learnt from (their median)."""
+
+
 class SampleInterval:
-    """The sample interval, learnt once from the first two consecutive samples and then
-    fixed, so counts of samples mean the same in every chunking."""
+    """The sample interval, learnt once as the median of the first ``LEARN_STEPS`` steps
+    between consecutive samples and then fixed, so counts of samples mean the same in every
+    chunking. Not from the first step alone: a host clock's first steps can be a fraction of
+    the interval (notifications that arrived together) and the tracker's every duration was
+    then ten times too long (no rest ever steady, no rep)."""
 
     def __init__(self) -> None:
         self.dt_s: float | None = None
         self._last_t: float | None = None
+        self._steps: list[float] = []
 
     def restart(self) -> None:
         """A gap: the next sample does not follow the last one (the interval is kept)."""
@@ -37,9 +45,9 @@ class SampleInterval:
         if self.dt_s is None:
             prev = np.concatenate([[] if self._last_t is None else [self._last_t], t])
             steps = np.diff(prev)
-            steps = steps[steps > 0]
-            if steps.size:
-                self.dt_s = float(steps[0])
+            self._steps += steps[steps > 0][: LEARN_STEPS - len(self._steps)].tolist()
+            if len(self._steps) >= LEARN_STEPS:
+                self.dt_s = float(np.median(self._steps))
         self._last_t = float(t[-1])
 
     def count(self, seconds: float, at_least: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sensor.simulator.builder import Builder
+from sensor.simulator.builder import START_POSTURES, Builder
 from sensor.simulator.exercise import RepSpec, rep_defaults, run_reps
 from sensor.simulator.overlays import Gait, sway
 from sensor.simulator.params import Params, Value
@@ -18,6 +18,8 @@ from sensor.simulator.trajectory import Pose
 from sensor.simulator.transitions import go_to
 
 Build = Callable[[Builder, Params], None]
+#: Postures ``rest`` and ``go`` can move to.
+REST_POSTURES = START_POSTURES
 
 
 def _sgn(side: str | None) -> float:
@@ -27,15 +29,52 @@ def _sgn(side: str | None) -> float:
 # --- standing ------------------------------------------------------------------------------
 
 
+def _person_sway(b: Builder, seconds: float) -> None:
+    """The person's own postural sway over the next ``seconds`` (none by default)."""
+    if b.person.sway > 0 and seconds > 0:
+        b.overlay(sway(b.rng, b.now_s, b.now_s + seconds, b.person.sway))
+
+
 def stand(b: Builder, p: Params) -> None:
     go_to(b, "standing")
     with b.activity("stand"):
+        _person_sway(b, p.num("duration_s"))
         b.hold(p.num("duration_s"))
 
 
 def rest(b: Builder, p: Params) -> None:
+    posture = p.text("posture", ("here", *REST_POSTURES))
+    if posture != "here":
+        go_to(b, posture)
     with b.activity("rest"):
+        _person_sway(b, p.num("duration_s"))
         b.hold(p.num("duration_s"))
+
+
+def go(b: Builder, p: Params) -> None:
+    """Change posture and stay a moment: sit down, stand up, lie down, get up, kneel."""
+    go_to(b, p.text("posture", REST_POSTURES))
+    with b.activity("rest"):
+        b.hold(b.rest_time(p.num("hold_s")))
+
+
+def fidget(b: Builder, p: Params) -> None:
+    """Small restless movements where the body is: shifting, scratching, looking round. Each
+    is a random turn of a few degrees and a shift of a few cm, held a moment and undone; no
+    two alike (a negative activity: nothing to count)."""
+    size = p.num("size_deg")
+    with b.activity("fidget", negative=True):
+        t0 = b.now_s
+        for _ in range(p.int("moves")):
+            rest_pose = b.pose
+            flex, lat, twist = (float(v) for v in b.rng.uniform(-size, size, 3))
+            shift = float(b.rng.uniform(-0.03, 0.03))
+            away = rest_pose.turned(flex, lat, twist).forward(shift)
+            b.move(away, float(b.rng.uniform(0.4, 1.2)))
+            b.hold(float(b.rng.uniform(0.2, 1.5)))
+            b.move(rest_pose, float(b.rng.uniform(0.4, 1.2)))
+            b.hold(float(b.rng.uniform(0.3, 2.0)))
+        b.overlay(sway(b.rng, t0, b.now_s, max(0.5, b.person.sway)))
 
 
 def calibration(b: Builder, p: Params) -> None:
@@ -91,16 +130,42 @@ def _walk(
             b.move(end.turned(twist_deg=turn_deg).at(heading_deg=end.heading_deg + turn_deg), 1.5)
 
 
+def jog(b: Builder, p: Params) -> None:
+    """Running: a faster cadence, a bigger bounce and a slight forward lean (negative)."""
+    go_to(b, "standing")
+    duration = p.num("duration_s")
+    with b.activity("jog", negative=True):
+        start = b.pose
+        t0 = b.now_s
+        b.overlay(
+            Gait(
+                t0,
+                t0 + duration,
+                b.amp(p.num("cadence_spm")),
+                vertical_m=0.05,
+                surge_m=0.025,
+                sway_m=0.025,
+                tilt_deg=3.0,
+                obliquity_deg=4.0,
+                rotation_deg=6.0,
+                mean_flex_deg=p.num("lean_deg"),
+                phase0=float(b.rng.uniform(0, 6.28)),
+            )
+        )
+        b.timeline.move_to(start.forward(p.num("speed_mps") * duration), duration)
+
+
 def sit(b: Builder, p: Params) -> None:
+    seat = "floor_sitting" if p.text("where", ("chair", "floor")) == "floor" else "sitting"
     for _ in range(p.int("count")):
-        go_to(b, "sitting")
+        go_to(b, seat)
         with b.activity("sit"):
             b.hold(b.rest_time(p.num("duration_s")))
         go_to(b, "standing")
 
 
 def lie(b: Builder, p: Params) -> None:
-    posture = p.text("posture", ("supine", "prone", "side_left", "side_right"))
+    posture = p.text("posture", ("supine", "prone", "side_left", "side_right", "quadruped"))
     for _ in range(p.int("count")):
         go_to(b, posture)
         with b.activity("lie"):
@@ -305,9 +370,12 @@ def _sides(default: str = "both") -> dict[str, Value]:
 ACTIVITIES: dict[str, tuple[dict[str, Value], Build]] = {
     "calibration": ({"still_s": 3.0, "depth_deg": 50.0, "after_s": 2.0}, calibration),
     "stand": ({"duration_s": 10.0}, stand),
-    "rest": ({"duration_s": 10.0}, rest),
+    "rest": ({"duration_s": 10.0, "posture": "here"}, rest),
+    "go": ({"posture": "standing", "hold_s": 2.0}, go),
+    "fidget": ({"moves": 3, "size_deg": 6.0}, fidget),
     "walk": ({"duration_s": 20.0, "cadence_spm": 108.0, "speed_mps": 1.2, "turn_deg": 0.0}, walk),
-    "sit": ({"duration_s": 10.0, "count": 1}, sit),
+    "jog": ({"duration_s": 20.0, "cadence_spm": 165.0, "speed_mps": 2.6, "lean_deg": 6.0}, jog),
+    "sit": ({"duration_s": 10.0, "count": 1, "where": "chair"}, sit),
     "lie": ({"posture": "supine", "duration_s": 10.0, "count": 1, "get_up": "yes"}, lie),
     "forward_bend": (rep_defaults(5, 1.5, 0.5, 1.5, 1.5, depth_deg=60.0), bends("forward_bend")),
     "toe_touch": (rep_defaults(10, 1.6, 0.6, 1.6, 1.0, depth_deg=95.0), bends("toe_touch")),

@@ -28,20 +28,32 @@ HIP_HEIGHT_M = {
 DSP_POSTURE = {
     "standing": "upright", "sitting": "upright", "supine": "supine", "prone": "prone",
     "side_left": "side_left", "side_right": "side_right", "quadruped": "quadruped",
+    "floor_sitting": "upright",
 }  # fmt: skip
+#: Rest postures a session may start in (``[script] start``).
+START_POSTURES = (
+    "standing", "sitting", "floor_sitting", "supine", "prone", "side_left", "side_right",
+    "quadruped",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class PersonSettings:
     """Human variability: log-normal spreads of tempo and amplitude per rep, per-session build.
 
-    ``tempo_sd`` 0.1 means a rep's movement time varies by about +-10 %.
+    ``tempo_sd`` 0.1 means a rep's movement time varies by about +-10 %. The person as a whole:
+    ``tempo_scale`` stretches every movement (1.3: a slow mover), ``height_scale`` scales the
+    hip heights of the rest postures (body size), ``sway`` adds postural sway of that
+    amplitude (``overlays.sway`` units) while resting, standing and fidgeting.
     """
 
     tempo_sd: float = 0.10
     amplitude_sd: float = 0.08
     hold_jitter_s: float = 0.3
     rest_jitter_s: float = 0.4
+    tempo_scale: float = 1.0
+    height_scale: float = 1.0
+    sway: float = 0.0
 
 
 @dataclass
@@ -59,11 +71,21 @@ class TruthLog:
 class Builder:
     """Lays activities on a timeline. ``posture``: the rest posture the body is in now."""
 
-    def __init__(self, rng: np.random.Generator, person: PersonSettings, heading_deg: float):
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        person: PersonSettings,
+        heading_deg: float,
+        start_posture: str = "standing",
+    ):
         self.rng = rng
         self.person = person
         self.timeline = Timeline(pose_from_angles(0.0, 0.0, heading_deg, 0.0, 0.0, 0.92))
         self.posture = "standing"
+        if start_posture != "standing" or person.height_scale != 1.0:
+            # The session starts at rest in that posture (lying, sitting, on hands and knees).
+            self.timeline = Timeline(self.rest_pose(start_posture))
+            self.posture = start_posture
         self.truth = TruthLog()
         self._posture_since = 0.0
         self._activity_stack: list[str] = []
@@ -80,6 +102,7 @@ class Builder:
 
     def tempo(self, seconds: float) -> float:
         """A movement time with human variability (never below 40 % of nominal)."""
+        seconds = seconds * self.person.tempo_scale
         return float(max(0.4 * seconds, seconds * np.exp(self.rng.normal(0, self.person.tempo_sd))))
 
     def amp(self, value: float) -> float:
@@ -108,7 +131,7 @@ class Builder:
         """The rest pose of ``posture`` where the body is now (same head direction)."""
         p = self.pose
         x, y, heading = p.x_m, p.y_m, p.heading_deg
-        z = HIP_HEIGHT_M[posture]
+        z = HIP_HEIGHT_M[posture] * self.person.height_scale
         if posture in ("standing", "sitting", "quadruped", "prone", "floor_sitting"):
             flex = {"standing": 0.0, "sitting": -8.0, "quadruped": 85.0, "prone": 90.0,
                     "floor_sitting": -15.0}[posture]  # fmt: skip

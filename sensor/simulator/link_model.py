@@ -29,6 +29,8 @@ class LinkSettings:
     ``loss_burst_mean_notifications``: mean burst length. ``disconnects_per_hour``: random
     drop-outs on top of those a script asks for, each ``disconnect_mean_s`` long on average.
     ``supervision_timeout_s``: how long after the link dies the host notices.
+    ``repeat_probability``: chance that a notification arrives a second time, same bytes, at
+    the next connection event (cheap 20 Hz modules and some BLE stacks do this).
     """
 
     connection_interval_s: float = 0.03
@@ -39,6 +41,7 @@ class LinkSettings:
     disconnects_per_hour: float = 0.0
     disconnect_mean_s: float = 5.0
     supervision_timeout_s: float = 1.0
+    repeat_probability: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class Delivery:
     arrival_s: FloatArray
     gaps: tuple[Gap, ...]
     markers: tuple[LinkMarker, ...]
+    repeated_s: FloatArray | None = None  # per notification: arrival of its repeat, or nan
 
 
 def deliver(
@@ -124,4 +128,13 @@ def deliver(
     notif_of_sample = np.where(lost[notif], -1, notif)
     gaps.sort(key=lambda g: g.t_start_s)
     markers.sort(key=lambda m: m.t_s)
-    return Delivery(notif_of_sample, arrival, tuple(gaps), tuple(markers))
+    repeated = None
+    if settings.repeat_probability > 0:
+        # Drawn last, and only when asked for: sessions without repeats stay byte-identical.
+        # The repeat comes between this notification and the next one (the device sent its
+        # unchanged sample again), or one connection interval later at the end.
+        again = (rng.random(n_notif) < settings.repeat_probability) & ~lost
+        nxt = np.append(arrival[1:], np.nan)
+        later = np.where(np.isnan(nxt) | (nxt <= arrival), arrival + ci, 0.5 * (arrival + nxt))
+        repeated = np.where(again, later, np.nan)
+    return Delivery(notif_of_sample, arrival, tuple(gaps), tuple(markers), repeated)

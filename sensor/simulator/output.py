@@ -176,9 +176,12 @@ def write_raw(sim: Simulation, path: Path, device: str) -> None:
             enc.encode(r.acc_mps2[g], None if gyro is None else gyro[g], sim.sensor_euler_deg[g])
             for g in groups
         ]
+    repeated = sim.delivery.repeated_s
     for g, group_payloads in zip(groups, payloads, strict=True):
         t = float(arrival[notif[g[0]]])
         items.extend((t, len(items), Packet(t, uuid, p)) for p in group_payloads)
+        if repeated is not None and not np.isnan(t2 := float(repeated[notif[g[0]]])):
+            items.extend((t2, len(items), Packet(t2, uuid, p)) for p in group_payloads)
     for mk in sim.delivery.markers:
         marker = Marker(mk.t_s, "disconnect" if mk.kind == "disconnect" else "connect", mk.detail)
         items.append((mk.t_s, -1, marker))

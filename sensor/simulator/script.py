@@ -6,6 +6,7 @@
     name = "demo"
     description = "calibration, bends, bridges, a side plank"
     calibration = true        # default: 3 s standing still + one 50 deg bend first
+    start = "standing"        # the rest posture the session starts in (supine, sitting ...)
 
     [person]                  # optional: human variability
     tempo_sd = 0.1
@@ -29,10 +30,10 @@ from typing import Any
 
 from firmware_protocol.errors import ConfigError
 from sensor.simulator.activities import ACTIVITIES
-from sensor.simulator.builder import PersonSettings
+from sensor.simulator.builder import START_POSTURES, PersonSettings
 from sensor.simulator.params import Params
 
-_SCRIPT_KEYS = ("name", "description", "calibration", "heading_deg", "start_utc")
+_SCRIPT_KEYS = ("name", "description", "calibration", "heading_deg", "start_utc", "start")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class Script:
     person: PersonSettings
     steps: tuple[Params, ...]
     source: str
+    start: str = "standing"
 
 
 def parse_script(text: str, source: str = "<script>") -> Script:
@@ -69,6 +71,9 @@ def parse_script(text: str, source: str = "<script>") -> Script:
     bad = sorted(set(person_data) - set(allowed_person))
     if bad:
         raise ConfigError(f"{source} [person]", f"unknown key(s) {', '.join(bad)}", allowed_person)
+    start = head.get("start", "standing")
+    if start not in START_POSTURES:
+        raise ConfigError(f"{source} [script] start", f"unknown posture {start!r}", START_POSTURES)
     steps_data = data.get("step", [])
     if not isinstance(steps_data, list) or not steps_data:
         raise ConfigError(source, "a script needs at least one [[step]]")
@@ -89,6 +94,7 @@ def parse_script(text: str, source: str = "<script>") -> Script:
         person=PersonSettings(**{k: float(v) for k, v in person_data.items()}),
         steps=tuple(steps),
         source=source,
+        start=str(start),
     )
 
 

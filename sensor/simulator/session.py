@@ -32,6 +32,7 @@ from sensor.simulator.sensor_model import (
 from sensor.simulator.truth import build_truth
 
 END_STILL_S = 2.0
+START_REST_S = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,11 @@ class Simulation:
 def build_motion(script: Script, seed: int) -> Builder:
     """Lay the script's steps on a timeline (movement only, no sensor)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
-    b = Builder(rng, script.person, script.heading_deg)
+    b = Builder(rng, script.person, script.heading_deg, script.start)
     steps = list(script.steps)
+    if script.start != "standing":
+        # A session that starts lying or sitting is at rest there before anything happens.
+        b.hold(b.rest_time(START_REST_S))
     if script.calibration:
         steps.insert(0, Params("calibration", ACTIVITIES["calibration"][0], {}))
     for step in steps:

@@ -79,7 +79,26 @@ def _roll_prone_supine(target: str) -> Callable[[Builder], None]:
     return roll
 
 
-#: (from, to) -> (activity name, how).
+def _sit_on_floor(b: Builder) -> None:
+    b.move(b.rest_pose("standing").turned(flex_deg=b.amp(25.0)).at(z_m=0.55), 1.2)
+    b.move(b.rest_pose("floor_sitting").forward(-0.3), 1.2)
+
+
+def _stand_from_floor(b: Builder) -> None:
+    b.move(b.rest_pose("standing").turned(flex_deg=b.amp(25.0)).at(z_m=0.55).forward(0.3), 1.5)
+    b.move(b.rest_pose("standing"), 1.2)
+
+
+def _lie_back(b: Builder) -> None:
+    b.move(b.rest_pose("supine").forward(-0.3), 1.4)
+
+
+def _sit_up_to_floor(b: Builder) -> None:
+    b.move(b.rest_pose("floor_sitting").forward(0.3), 1.5)
+
+
+#: (from, to) -> (activity name, how). Edges added later go at the end: the search takes the
+#: first shortest path, so existing scripts keep the same transitions.
 TRANSITIONS: dict[tuple[str, str], tuple[str, Callable[[Builder], None]]] = {
     ("standing", "sitting"): ("sit_down", _sit_down),
     ("sitting", "standing"): ("stand_up", _stand_up),
@@ -95,6 +114,10 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, Callable[[Builder], None]]] = {
     ("side_right", "supine"): ("roll", _roll("supine")),
     ("supine", "prone"): ("roll", _roll_prone_supine("prone")),
     ("prone", "supine"): ("roll", _roll_prone_supine("supine")),
+    ("standing", "floor_sitting"): ("sit_down", _sit_on_floor),
+    ("floor_sitting", "standing"): ("stand_up", _stand_from_floor),
+    ("floor_sitting", "supine"): ("lie_down", _lie_back),
+    ("supine", "floor_sitting"): ("get_up", _sit_up_to_floor),
 }
 
 

@@ -108,7 +108,11 @@ def _episodes(
                     "depth_deg": _r(depth, 2),
                     "activity": act["activity"],
                     "prescribed": bool(act["prescribed"]),
-                    "required": bool(depth >= EPISODE_THRESHOLD_DEG + EPISODE_MARGIN_DEG),
+                    # A lean inside a transition (getting up off the floor) is not a bend:
+                    # never demanded; a chain that reports it makes a false event there.
+                    "required": bool(
+                        depth >= EPISODE_THRESHOLD_DEG + EPISODE_MARGIN_DEG and not act["negative"]
+                    ),
                 }
             )
         for a, b in _runs(rel > SUSTAINED_DEG):

@@ -10,6 +10,10 @@ Every payload is a JSON object (an empty payload counts as ``{}``) and may carry
 
 A bad payload (not JSON, a wrong field, an unknown command or sensor, a value the pipeline
 refuses) is answered with ``{"ok": false, "error": "..."}``; it never stops the service.
+Sizes are bounded so a display cannot make the service echo or log megabytes: a payload over
+``MAX_PAYLOAD_BYTES`` or nested deeper than ``MAX_JSON_DEPTH`` is refused unread, a
+``request_id`` is at most ``MAX_REQUEST_ID`` characters, and an error text (in the reply and
+in the log) at most ``MAX_ERROR_CHARS``. Values are strict: ``{"seconds": true}`` is not 1.
 """
 
 from __future__ import annotations
@@ -23,10 +27,18 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from firmware_protocol.errors import HoldfastError
+from sensor.limits import MAX_JSON_DEPTH, LimitError, loads_bounded
 from service.mqtt.journal import OutMessage
 from service.mqtt.topics import COMMANDS, Topics
 
 log = logging.getLogger(__name__)
+
+MAX_PAYLOAD_BYTES = 4096
+"""Largest command payload read; ours are a few dozen bytes."""
+MAX_REQUEST_ID = 128
+"""Longest ``request_id`` echoed back."""
+MAX_ERROR_CHARS = 300
+"""Longest error text in a reply or a log line."""
 
 
 class CommandTarget(Protocol):
@@ -40,8 +52,9 @@ class CommandTarget(Protocol):
 
 
 class _Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    request_id: str | None = None
+    # strict: JSON true is not the number 1, "30" is not 30 (ints still count as floats).
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+    request_id: str | None = Field(default=None, max_length=MAX_REQUEST_ID)
 
 
 class CalibrateCommand(_Command):
@@ -114,15 +127,19 @@ class CommandRouter:
         sensor, name = parsed
         reply = self._handle(sensor, name, payload)
         if not reply.ok:
-            log.warning("command %s for %s refused: %s", name, sensor, reply.error)
+            log.warning("command %s for %s refused: %s", name[:64], sensor[:64], reply.error)
         return [OutMessage(self.topics.reply(sensor), reply.model_dump_json(), qos=1)]
 
     def _handle(self, sensor: str, name: str, payload: bytes) -> CommandReply:
         request_id: str | None = None
         try:
-            data = json.loads(payload) if payload.strip() else {}
+            if len(payload) > MAX_PAYLOAD_BYTES:
+                raise _RefusedError(
+                    f"payload of {len(payload)} bytes is larger than {MAX_PAYLOAD_BYTES}"
+                )
+            data = loads_bounded(payload, MAX_JSON_DEPTH) if payload.strip() else {}
             if isinstance(data, dict) and isinstance(data.get("request_id"), str):
-                request_id = data["request_id"]
+                request_id = data["request_id"][:MAX_REQUEST_ID]
             model = _MODELS.get(name)
             if model is None:
                 raise _RefusedError(f"unknown command {name!r}; known: {', '.join(COMMANDS)}")
@@ -136,20 +153,21 @@ class CommandRouter:
                 raise _RefusedError("payload must be a JSON object")
             command = model.model_validate(data)
             detail = _apply(target, command)
-        except (ValueError, UnicodeDecodeError) as exc:  # json errors, ValidationError
-            return CommandReply(command=name, ok=False, request_id=request_id, error=_describe(exc))
+        except (ValueError, UnicodeDecodeError) as exc:  # json, LimitError, ValidationError
+            return _refusal(name, request_id, _describe(exc))
         except (_RefusedError, HoldfastError) as exc:
-            return CommandReply(command=name, ok=False, request_id=request_id, error=str(exc))
+            return _refusal(name, request_id, str(exc))
         except Exception as exc:
             # A display must never be able to stop the service; this is still a bug: log it.
-            log.exception("command %s for %s failed", name, sensor)
-            return CommandReply(
-                command=name,
-                ok=False,
-                request_id=request_id,
-                error=f"internal error: {exc.__class__.__name__}: {exc}",
-            )
+            log.exception("command %s for %s failed", name[:64], sensor[:64])
+            return _refusal(name, request_id, f"internal error: {exc.__class__.__name__}: {exc}")
         return CommandReply(command=name, ok=True, request_id=request_id, detail=detail)
+
+
+def _refusal(name: str, request_id: str | None, error: str) -> CommandReply:
+    if len(error) > MAX_ERROR_CHARS:
+        error = error[: MAX_ERROR_CHARS - 3] + "..."
+    return CommandReply(command=name[:64], ok=False, request_id=request_id, error=error)
 
 
 class _RefusedError(Exception):
@@ -163,4 +181,8 @@ def _describe(exc: Exception) -> str:
         )
     if isinstance(exc, json.JSONDecodeError):
         return f"payload is not JSON: {exc.msg} at position {exc.pos}"
+    if isinstance(exc, LimitError):
+        return f"payload refused: {exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "payload is not UTF-8 text"
     return str(exc)

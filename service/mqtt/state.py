@@ -55,8 +55,8 @@ class SensorState(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     sensor: str
-    t: float = Field(default=0.0, description="time of the last event folded in, seconds")
-    seq: int = Field(default=0, description="seq of the last event folded in")
+    t: float = Field(default=0.0, description="time of the last event that changed the state, s")
+    seq: int = Field(default=0, description="seq of the last event that changed the state")
     connected: bool = False
     calibrated: bool = False
     posture: Posture = "unknown"
@@ -121,4 +121,10 @@ def fold(state: SensorState, event: Event) -> SensorState:
             changes.update(session_ended=True, hold=None, set=None)
         case _:
             pass
+    if all(getattr(state, k) == v for k, v in changes.items() if k not in _STAMP):
+        return state  # nothing a display shows changed: no republish of the retained message
     return state.model_copy(update=changes)
+
+
+_STAMP = frozenset({"t", "seq"})
+"""Fields saying which event was folded in last; a change of these alone is no change."""

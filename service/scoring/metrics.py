@@ -6,8 +6,9 @@ taken. Events the chain does not produce yet simply score as missing (recall 0),
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -22,24 +23,41 @@ from dsp.events import (
     PostureEvent,
     RepEvent,
 )
+from service.scoring.groups import session_group
 from service.scoring.matching import match_intervals
-
-SET_MARGIN_S = 1.5
+from service.scoring.sets import (
+    NameCounts,
+    SetCounts,
+    judge_hold_name,
+    rep_time,
+    score_rep_names,
+    score_sets,
+)
 
 
 @dataclass
 class Score:
     """Raw counts for one recording (or a sum over many)."""
 
-    sets: dict[str, list[int]] = field(default_factory=dict)  # exercise -> [n, exact, within1]
+    files: int = 0
+    groups: dict[str, int] = field(default_factory=dict)  # kind of session -> files
+    sets: dict[str, SetCounts] = field(default_factory=dict)  # true exercise -> counts
+    sets_named_other: int = 0  # reported sets named as another exercise than the true one
+    sets_extra: int = 0  # reported sets matching no true set
+    names: dict[str, NameCounts] = field(default_factory=dict)  # reps and holds, per exercise
+    rep_sided: int = 0
+    rep_side_right: int = 0
     holds_true: int = 0
     holds_found: int = 0
     holds_hit: int = 0
+    holds_side_right: int = 0
     hold_abs_err_s: list[float] = field(default_factory=list)
     episodes_true: int = 0
     episodes_found: int = 0
     episodes_hit_true: int = 0
     episodes_hit_found: int = 0
+    episode_sessions: int = 0  # sessions with a true or a reported flexion episode
+    episode_sessions_exact: int = 0  # ... where every one was found and nothing else
     alerts_true: int = 0
     alerts_found: int = 0
     alerts_hit: int = 0
@@ -48,45 +66,37 @@ class Score:
     angle_sq_dynamic: list[float] = field(default_factory=list)
     negative_s: float = 0.0
     negative_events: dict[str, int] = field(default_factory=dict)
+    negative_activity_s: dict[str, float] = field(default_factory=dict)  # activity -> seconds
+    negative_activity_events: dict[str, dict[str, int]] = field(default_factory=dict)
     posture_checked: dict[str, int] = field(default_factory=dict)  # truth posture -> samples
     posture_right: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: Score) -> None:
-        for ex, (n, e, w) in other.sets.items():
-            cur = self.sets.setdefault(ex, [0, 0, 0])
-            cur[0] += n
-            cur[1] += e
-            cur[2] += w
-        for name in (
-            "holds_true",
-            "holds_found",
-            "holds_hit",
-            "episodes_true",
-            "episodes_found",
-            "episodes_hit_true",
-            "episodes_hit_found",
-            "alerts_true",
-            "alerts_found",
-            "alerts_hit",
-            "alerts_false",
-            "negative_s",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.hold_abs_err_s += other.hold_abs_err_s
-        self.angle_sq_static += other.angle_sq_static
-        self.angle_sq_dynamic += other.angle_sq_dynamic
-        for k, v in other.negative_events.items():
-            self.negative_events[k] = self.negative_events.get(k, 0) + v
-        for k, v in other.posture_checked.items():
-            self.posture_checked[k] = self.posture_checked.get(k, 0) + v
-        for k, v in other.posture_right.items():
-            self.posture_right[k] = self.posture_right.get(k, 0) + v
+        for f in fields(self):
+            setattr(self, f.name, merged_counts(getattr(self, f.name), getattr(other, f.name)))
+
+
+def merged_counts(a: Any, b: Any) -> Any:
+    """Sum of two raw counts of the same shape (numbers, lists, dicts, count records)."""
+    if isinstance(a, list):
+        return a + b
+    if isinstance(a, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = merged_counts(out[k], v) if k in out else copy.deepcopy(v)
+        return out
+    if is_dataclass(a) and not isinstance(a, type):
+        merged = copy.deepcopy(a)
+        for f in fields(a):
+            setattr(merged, f.name, merged_counts(getattr(a, f.name), getattr(b, f.name)))
+        return merged
+    return a + b
 
 
 def score_events(events: Sequence[Event], truth: dict[str, Any], *, context: bool) -> Score:
     """Compare ``events`` with one truth document. ``context``: the chain was told the
     exercises, so holds that need it are expected too."""
-    s = Score()
+    s = Score(files=1, groups={session_group(truth): 1})
     _reps(s, events, truth)
     _holds(s, events, truth, context)
     _episodes(s, events, truth)
@@ -97,25 +107,9 @@ def score_events(events: Sequence[Event], truth: dict[str, Any], *, context: boo
     return s
 
 
-def rep_time(rep: RepEvent) -> float:
-    """When a rep happened: the middle of its movement, not the time it was decided. A rep
-    is decided when it is back, and with no exercise given the first rep of a set only once
-    the second confirms it (its ``t`` is then the second's): by ``t`` it would be scored
-    against whatever the person did next."""
-    return rep.t_start + 0.5 * rep.duration_s
-
-
 def _reps(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
-    reps = [rep_time(e) for e in events if isinstance(e, RepEvent)]
-    for st in truth.get("sets", []):
-        if st["kind"] != "reps":
-            continue
-        t0, t1 = st["t_start"] - SET_MARGIN_S, st["t_end"] + SET_MARGIN_S
-        found = sum(1 for r in reps if t0 <= r <= t1)
-        cur = s.sets.setdefault(st["exercise"], [0, 0, 0])
-        cur[0] += 1
-        cur[1] += int(found == st["count"])
-        cur[2] += int(abs(found - st["count"]) <= 1)
+    s.sets_named_other, s.sets_extra = score_sets(events, truth, s.sets)
+    s.rep_sided, s.rep_side_right = score_rep_names(events, truth, s.names)
 
 
 def _holds(s: Score, events: Sequence[Event], truth: dict[str, Any], context: bool) -> None:
@@ -131,6 +125,12 @@ def _holds(s: Score, events: Sequence[Event], truth: dict[str, Any], context: bo
     matched_any = {j for _, j in extra}
     s.holds_found += len(pairs) + sum(1 for j in range(len(found)) if j not in matched_any)
     s.hold_abs_err_s += [abs(found[j].duration_s - wanted[i]["duration_s"]) for i, j in pairs]
+    # Matched by time; the side and the name are judged on the pair, as a person reads them.
+    s.holds_side_right += sum(1 for i, j in pairs if found[j].side == wanted[i]["side"])
+    by_true = dict(pairs)
+    for i, h in enumerate(wanted):
+        j = by_true.get(i)
+        judge_hold_name(s.names, None if j is None else found[j], h["exercise"])
 
 
 def _episodes(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
@@ -145,6 +145,12 @@ def _episodes(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
     s.episodes_hit_true += sum(1 for i, _ in pairs if i in required)
     s.episodes_found += len(found) - matched_optional
     s.episodes_hit_found += len(pairs) - matched_optional
+    # A session is exact when every required episode was found and nothing else was.
+    hits = sum(1 for i, _ in pairs if i in required)
+    reported = len(found) - matched_optional
+    if required or reported:
+        s.episode_sessions += 1
+        s.episode_sessions_exact += int(hits == len(required) and reported == hits)
 
 
 def _alerts(s: Score, events: Sequence[Event], truth: dict[str, Any], context: bool) -> None:
@@ -194,14 +200,34 @@ def _angles(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
 
 
 def _negatives(s: Score, events: Sequence[Event], truth: dict[str, Any]) -> None:
-    spans = [(a["t_start"], a["t_end"]) for a in truth.get("activities", []) if a["negative"]]
-    s.negative_s += sum(b - a for a, b in spans)
+    spans = [
+        (a["t_start"], a["t_end"], a["activity"])
+        for a in truth.get("activities", [])
+        if a["negative"]
+    ]
+    s.negative_s += sum(b - a for a, b, _ in spans)
+    for a, b, name in spans:
+        s.negative_activity_s[name] = s.negative_activity_s.get(name, 0.0) + (b - a)
     for e in events:
-        t = rep_time(e) if isinstance(e, RepEvent) else e.t
-        if isinstance(e, RepEvent | HoldStartedEvent | FlexionAlertEvent) and any(
-            a <= t <= b for a, b in spans
-        ):
+        where = _negative_span(e, spans)
+        if where is not None:
             s.negative_events[e.type] = s.negative_events.get(e.type, 0) + 1
+            per = s.negative_activity_events.setdefault(where, {})
+            per[e.type] = per.get(e.type, 0) + 1
+
+
+def _negative_span(e: Event, spans: list[tuple[float, float, str]]) -> str | None:
+    """The negative activity ``e`` falls in: a rep by the middle of its movement, a flexion
+    episode by the middle of its excursion, a hold start or an alert by its time."""
+    if isinstance(e, RepEvent):
+        t = rep_time(e)
+    elif isinstance(e, FlexionEvent):
+        t = 0.5 * (e.t_start + e.t_end)
+    elif isinstance(e, HoldStartedEvent | FlexionAlertEvent):
+        t = e.t
+    else:
+        return None
+    return next((name for a, b, name in spans if a <= t <= b), None)
 
 
 #: Posture is checked where the body rests in it: still, 1 s inside the segment, and for

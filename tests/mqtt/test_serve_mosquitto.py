@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -132,11 +133,13 @@ async def test_a_late_display_gets_retained_state_and_status(
     assert state.connected
     assert state.calibrated
     assert state.posture == "upright"
-    assert state.seq >= max(e["seq"] for e in early.events())
+    assert state.seq > 0  # the last event that changed the state (flexion events do not)
     app.stop()
     await serving
     await late.wait_for(lambda: late.by_topic["holdfast/status"][-1] == b"offline")
     assert late.by_topic["holdfast/back/status"][-1] == b"offline"
+    # The last state agrees with the status: an offline sensor is not "connected".
+    assert not SensorState.model_validate_json(late.by_topic["holdfast/back/state"][-1]).connected
     early_task.cancel()
     late_task.cancel()
 
@@ -280,3 +283,29 @@ async def test_two_sensors_each_arrive_complete_and_in_order(
         assert [e["type"] for e in mine] == types
         assert [e["seq"] for e in mine] == list(range(1, len(types) + 1))
     assert set(sub.by_topic) >= {"holdfast/left/event/flexion", "holdfast/right/event/flexion"}
+
+
+def test_angle_topic_carries_every_angle_event_and_state_only_changes(
+    bends_recording: Path, tmp_path: Path
+) -> None:
+    from dsp.events import parse_event
+    from service.mqtt.journal import OutMessage
+
+    expected = [parse_event(json.dumps(e)) for e in expected_events(bends_recording)]
+    angles = [e for e in expected if e.type == "angle"]
+    app = App(settings_for(free_port(), tmp_path), [SourceSpec.replay(bends_recording)])
+    rt = app.runtimes["back"]
+    live: list[OutMessage] = []
+    retained: list[tuple[str, str]] = []
+    app.publisher.send_live = live.append  # type: ignore[method-assign]
+    app.publisher.set_retained = lambda t, p: retained.append((t, p))  # type: ignore[method-assign]
+    for event in expected:
+        app._emit(rt, event)
+    # One throttle: the pipeline's 10 Hz; the angle topic carries each angle event once.
+    assert [json.loads(m.payload)["id"] for m in live] == [e.id for e in angles]
+    # The retained state is published when it changes, not once per event.
+    states = [SensorState.model_validate_json(p) for t, p in retained if t.endswith("/state")]
+    shown = [s.model_dump(exclude={"t", "seq"}) for s in states]
+    assert states
+    assert all(a != b for a, b in itertools.pairwise(shown))
+    assert len(states) < len(expected) - len(angles)

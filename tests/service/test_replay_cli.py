@@ -132,3 +132,23 @@ def test_realtime_replay_gives_the_same_events(
     paced_events = [parse_event(line) for line in paced.splitlines()]
     assert [e.id for e in paced_events] == [e.id for e in fast_events]
     assert [e.type for e in paced_events] == [e.type for e in fast_events]
+
+
+@pytest.mark.parametrize(
+    "name", ["demo.jsonl.gz", "demo_metawear.jsonl.gz", "toe_touch_25hz.csv"], ids=str
+)
+def test_ids_are_the_same_with_and_without_angles(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(RECORDINGS / name)
+    _, with_angles, _ = replay(capsys, path, "--format", "jsonl")
+    _, without, _ = replay(capsys, path, "--format", "jsonl", "--no-angles")
+    kept = [json.loads(line) for line in with_angles.splitlines()]
+    angles = [e for e in kept if e["type"] == "angle"]
+    others = [e for e in kept if e["type"] != "angle"]
+    alone = [json.loads(line) for line in without.splitlines()]
+    assert angles
+    assert [e["id"] for e in alone] == [e["id"] for e in others]
+    # Everything but seq (the position in the stream that was emitted) is the same.
+    assert [{**e, "seq": 0} for e in alone] == [{**e, "seq": 0} for e in others]
+    assert len({e["id"] for e in kept}) == len(kept)

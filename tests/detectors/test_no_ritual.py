@@ -1,0 +1,145 @@
+"""Sessions without the calibration ritual: nothing goes silent, nothing before it is lost.
+
+A person who stands still a moment and then goes straight to the floor never bends forward
+and comes back; a trial may start with the bend and only then stand still. Forward is then
+learnt from the way down to the floor, and what was done before the mounting was known is
+analysed once it is (issue 9)."""
+
+from __future__ import annotations
+
+import numpy as np
+from detector_helpers import LYING_M, RATE_HZ, SUPINE, bridges, of_type, run, side_plank
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from synth import Key, as_batch, simulate, split
+
+from dsp.detectors.steadiness import SampleInterval
+from dsp.events import (
+    CalibratedEvent,
+    Event,
+    FlexionEvent,
+    HoldEndedEvent,
+    PostureEvent,
+    RepEvent,
+    SetEndedEvent,
+)
+
+
+def get_down_on_back(t0: float, sit_back_deg: float = -15.0) -> list[Key]:
+    """Standing at ``t0``: squat with the trunk leaning forward, sit on the floor (leaning
+    back ``sit_back_deg``), lie back."""
+    return [
+        Key(t0),
+        Key(t0 + 1.2, 25.0, 0.0, 0.55),
+        Key(t0 + 2.4, sit_back_deg, 0.0, 0.15),
+        Key(t0 + 3.8, SUPINE, 0.0, LYING_M),
+        Key(t0 + 7.8, SUPINE, 0.0, LYING_M),
+    ]
+
+
+def no_ritual(keys: list[Key], mounting: tuple[str, str] = ("+y", "-z"), seed: int = 2):  # type: ignore[no-untyped-def]
+    """3 s standing still, then ``keys`` (from t = 3 s): no calibration bend."""
+    shifted = [Key(k.t_s + 3.0, k.flexion_deg, k.lateral_deg, k.height_m) for k in keys]
+    motion = simulate(
+        [Key(0.0), *shifted], RATE_HZ, mounting, noise_acc_mps2=0.05, noise_gyro_dps=0.5, seed=seed
+    )
+    return as_batch(motion, rate_hz=RATE_HZ)
+
+
+def bridges_session(sit_back_deg: float = -15.0) -> list[Key]:
+    keys = get_down_on_back(0.0, sit_back_deg)
+    return keys + bridges(keys[-1].t_s, [25.0, 22.0, 26.0])
+
+
+def side_planks_session() -> list[Key]:
+    keys = get_down_on_back(0.0)
+    keys += [Key(keys[-1].t_s + 1.5, 0.0, 88.0, 0.17), Key(keys[-1].t_s + 5.5, 0.0, 88.0, 0.17)]
+    keys += side_plank(keys[-1].t_s, 11.0)
+    return keys + side_plank(keys[-1].t_s, 11.0)
+
+
+def test_straight_to_the_floor_learns_forward_from_the_way_down_and_counts_bridges() -> None:
+    events = run([no_ritual(bridges_session())])
+    assert "supine" in [e.posture for e in of_type(events, PostureEvent)]
+    sets = of_type(events, SetEndedEvent)
+    assert [(s.exercise, s.count) for s in sets] == [("bridge", 3)]
+
+
+def test_kneeling_down_to_hands_and_knees_teaches_forward_from_the_lean() -> None:
+    # Straight through to hands and knees: the trunk never comes back near upright, so no
+    # "bend that came back"; the lean of kneeling down says which way is forward.
+    keys = [
+        Key(0.0),
+        Key(1.3, 20.0, 0.0, 0.62),
+        Key(2.6, 85.0, 0.0, 0.55),
+        Key(6.6, 85.0, 0.0, 0.55),
+    ]
+    events = run([no_ritual(keys)])
+    complete = [e for e in of_type(events, CalibratedEvent) if e.stage == "complete"]
+    assert len(complete) == 1
+    assert complete[0].learned_from == "lying"
+    assert of_type(events, PostureEvent)[-1].posture == "quadruped"
+
+
+def test_side_planks_without_a_bend_are_timed_with_their_side() -> None:
+    events = run([no_ritual(side_planks_session(), mounting=("-x", "+z"), seed=4)])
+    holds = of_type(events, HoldEndedEvent)
+    assert [(h.exercise, h.side) for h in holds] == [("side_plank", "right")] * 2
+    assert all(h.duration_s > 8.0 for h in holds)
+
+
+def test_every_mounting_axis_learns_forward_from_lying() -> None:
+    for mounting in [("+x", "+y"), ("-z", "-x"), ("+z", "-y"), ("-y", "+x")]:
+        events = run([no_ritual(bridges_session(), mounting=mounting)])
+        assert [(s.exercise, s.count) for s in of_type(events, SetEndedEvent)] == [("bridge", 3)]
+
+
+def test_a_bend_before_standing_still_is_reported_once_the_mounting_is_known() -> None:
+    # The trial starts with the movement: a 120 deg bend, then standing still.
+    keys = [Key(0.0), Key(1.5, 120.0, 0.0, 0.95), Key(3.0), Key(8.0)]
+    motion = simulate(keys, RATE_HZ, ("-x", "+z"), noise_acc_mps2=0.05, noise_gyro_dps=0.5)
+    events = run([as_batch(motion, rate_hz=RATE_HZ)])
+    complete = [e for e in of_type(events, CalibratedEvent) if e.stage == "complete"]
+    assert len(complete) == 1
+    assert complete[0].backlog_s is not None
+    bends = of_type(events, FlexionEvent)
+    assert len(bends) == 1
+    assert bends[0].t_start < 3.0 <= bends[0].t  # decided late, dated in the past
+    assert bends[0].peak_deg > 100.0
+
+
+def test_reps_before_forward_is_known_are_counted_late_not_lost() -> None:
+    # Bridges done while only "up" is known are in the backlog: the set comes with t at or
+    # after the calibration, its reps' t_start before it.
+    events = run([no_ritual(bridges_session())])
+    t_complete = next(e.t for e in of_type(events, CalibratedEvent) if e.stage == "complete")
+    reps = of_type(events, RepEvent)
+    assert len(reps) == 3
+    assert all(r.t >= t_complete for r in reps)
+    assert np.all(np.diff([e.t for e in events]) >= 0)
+
+
+ONE_PIECE = run([no_ritual(bridges_session())])
+
+
+def _same(a: list[Event], b: list[Event]) -> None:
+    assert [e.type for e in a] == [e.type for e in b]
+    assert [e.id for e in a] == [e.id for e in b]
+    for x, y in zip(a, b, strict=True):
+        if x.type in {"rep", "set_ended", "calibrated", "flexion", "posture"}:
+            assert abs(x.t - y.t) <= 1.0 / RATE_HZ + 1e-9, (x, y)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cuts=st.lists(st.integers(min_value=1, max_value=3000), max_size=40))
+def test_the_backlog_gives_the_same_events_for_any_chunking(cuts: list[int]) -> None:
+    _same(run(split(no_ritual(bridges_session()), cuts)), ONE_PIECE)
+
+
+def test_the_sample_interval_is_not_taken_from_two_notifications_that_came_together() -> None:
+    interval = SampleInterval()
+    t = np.concatenate([[0.0, 0.001], 0.001 + 0.02 * np.arange(1, 30)])
+    interval.observe(t[:2])
+    interval.observe(t[2:])
+    assert interval.dt_s is not None
+    assert abs(interval.dt_s - 0.02) < 1e-9
