@@ -124,6 +124,7 @@ def setup_logging(verbose: int) -> None:
 
 def _settings(args: argparse.Namespace) -> HoldfastSettings:
     from service.cmd_serve import settings_from_args
+
     for dest, key in _RECORD_FLAGS.items():
         value = getattr(args, dest, None)
         if value is not None:
