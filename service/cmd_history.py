@@ -166,17 +166,22 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     out.write(
         f"{'started (UTC)':<17} {'gateway':<12} {'sensor':<10} {'min':>6} {'reps':>5} "
-        f"{'holds':>7} {'hold s':>7} {'alerts':>6} {'bends':>5}  ended\n"
+        f"{'holds':>7} {'hold s':>7} {'alerts':>6} {'bends':>5} ended  routine       pain\n"
     )
     for r in rows:
         out.write(
             f"{r.started_utc:%Y-%m-%d %H:%M} {r.gateway or '-':<12.12} {r.sensor:<10.10} "
             f"{r.duration_s / 60:6.1f} {r.reps:5d} {r.holds_completed:3d}/{r.holds:<3d} "
-            f"{r.hold_s:7.1f} {r.alerts:6d} {r.bends if r.bends is not None else '-':>5}  "
-            f"{'yes' if r.ended else 'no'}\n"
+            f"{r.hold_s:7.1f} {r.alerts:6d} {r.bends if r.bends is not None else '-':>5} "
+            f"{'yes' if r.ended else 'no':<6} {','.join(r.routines) or '-':<13.13} "
+            f"{_pain(r.pain_before)}->{_pain(r.pain_after)}\n"
         )
     out.write(f"{len(rows)} sessions\n")
     return 0
+
+
+def _pain(score: int | None) -> str:
+    return "-" if score is None else str(score)
 
 
 def run_trends(args: argparse.Namespace) -> int:

@@ -47,8 +47,15 @@ def _v1(conn: sa.Connection) -> None:
     )
 
 
+def _v2(conn: sa.Connection) -> None:
+    schema.metadata.create_all(
+        conn, tables=[schema.routines, schema.routine_steps, schema.pain_scores]
+    )
+
+
 MIGRATIONS: tuple[tuple[int, str, Step], ...] = (
     (1, "sessions, events, holds, reps, sets, alerts, flexions", _v1),
+    (2, "routines, routine_steps, pain_scores (guided routines)", _v2),
 )
 
 
@@ -60,15 +67,16 @@ def current_version(conn: sa.Connection) -> int:
     return int(found or 0)
 
 
-def migrate(engine: sa.Engine, name: str) -> int:
-    """Apply every missing step; returns the version the database is at.
+def migrate(engine: sa.Engine, name: str, target: int | None = None) -> int:
+    """Apply every missing step (up to ``target``, default all); returns the version the
+    database is at.
 
     Raises :class:`HistoryError` for a database newer than this holdfast (it would not know
     what the extra tables mean, and writing to it could break a newer reader's assumptions).
     """
     for attempt in range(3):
         try:
-            return _migrate_once(engine, name)
+            return _migrate_once(engine, name, target)
         except sa.exc.IntegrityError:
             # Another recorder applied the same step at the same time: read again.
             if attempt == 2:
@@ -77,7 +85,7 @@ def migrate(engine: sa.Engine, name: str) -> int:
     raise AssertionError("unreachable")
 
 
-def _migrate_once(engine: sa.Engine, name: str) -> int:
+def _migrate_once(engine: sa.Engine, name: str, target: int | None) -> int:
     with engine.begin() as conn:
         schema.metadata.create_all(conn, tables=[schema.schema_migrations])
         version = current_version(conn)
@@ -89,7 +97,7 @@ def _migrate_once(engine: sa.Engine, name: str) -> int:
                 "upgrade holdfast to read or record it",
             )
         for number, description, step in MIGRATIONS:
-            if number <= version:
+            if number <= version or (target is not None and number > target):
                 continue
             step(conn)
             conn.execute(

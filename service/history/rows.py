@@ -32,6 +32,12 @@ class SessionRow:
     bends: int | None
     deepest_bend_deg: float | None
     severe_s: float | None
+    routines: tuple[str, ...] = ()
+    """Names of the guided routines run in it, in order."""
+    pain_before: int | None = None
+    """The first routine's pain score before (0-10), if given."""
+    pain_after: int | None = None
+    """The last routine's pain score after, if given."""
 
 
 def _utc(value: datetime) -> datetime:
@@ -86,6 +92,7 @@ def session_rows(
         query = query.where(s.c.sensor == sensor)
     if since_utc is not None:
         query = query.where(s.c.started_utc >= since_utc)
+    routines = _routines_by_session(conn)
     return [
         SessionRow(
             id=r["id"],

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The version :func:`service.history.migrations.migrate` brings a database to."""
 
 metadata = sa.MetaData()
@@ -146,6 +146,66 @@ flexions = sa.Table(
     sa.Column("baseline_deg", sa.Float, nullable=False),
     sa.Column("depth_deg", sa.Float, nullable=False),
     sa.Index("ix_flexions_session", "session_id"),
+)
+
+# --- version 2: guided routines (docs/routines.md) -------------------------------------------
+
+routines = sa.Table(
+    "routines",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id"), nullable=False),
+    sa.Column("routine_id", sa.String(64), nullable=False),
+    sa.Column("routine", sa.String(200), nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("plan", sa.Text),
+    sa.Column("t_start", sa.Float),
+    sa.Column("steps_planned", sa.Integer),
+    sa.Column("ended", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(32)),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("steps_done", sa.Integer),
+    sa.Column("pain_before", sa.Integer),
+    sa.Column("pain_after", sa.Integer),
+    sa.Column("pain_during", sa.Text),
+    sa.Column("proposal_action", sa.String(32)),
+    sa.Column("proposal_routine", sa.String(200)),
+    sa.Column("proposal_reason", sa.Text),
+    sa.Column("result", sa.Text),
+    sa.UniqueConstraint("session_id", "routine_id", name="uq_routines_session_routine"),
+)
+
+routine_steps = sa.Table(
+    "routine_steps",
+    metadata,
+    sa.Column("routine", sa.Integer, sa.ForeignKey("routines.id"), primary_key=True),
+    sa.Column("step", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("exercise", sa.String(100), nullable=False),
+    sa.Column("side", sa.String(10)),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("target", sa.Integer),
+    sa.Column("hold_s", sa.Float),
+    sa.Column("sets_planned", sa.Integer, nullable=False),
+    sa.Column("sets_done", sa.Integer, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("short", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("pain", sa.Integer),
+)
+
+pain_scores = sa.Table(
+    "pain_scores",
+    metadata,
+    _event_fk(),
+    _session_fk(),
+    sa.Column("routine_id", sa.String(64), nullable=False),
+    sa.Column("phase", sa.String(8), nullable=False),
+    sa.Column("score", sa.Integer),
+    sa.Column("step", sa.Integer),
+    sa.Column("exercise", sa.String(100)),
+    sa.Column("side", sa.String(10)),
+    sa.Column("t", sa.Float, nullable=False),
+    sa.Index("ix_pain_scores_session", "session_id"),
 )
 
 schema_migrations = sa.Table(

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from firmware_protocol.errors import HistoryError
 from service.history import schema
 from service.history.migrations import migrate
+from service.history.routine_store import ROUTINE_TYPES, store_routine_event
 from service.history.rows import SessionRow, session_rows
 
 log = logging.getLogger(__name__)
@@ -189,9 +190,13 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 
 
 def _insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: the new id, or None if present."""
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: the new id, or None if present
+    (always None for a table without an ``id``)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    if "id" not in table.c:
+        conn.execute(statement)
+        return None
     return conn.execute(statement.returning(table.c.id)).scalar()
 
 
@@ -257,6 +262,11 @@ def _store(conn: sa.Connection, gateway: str, event: dict[str, Any], received: d
     if typed is not None:
         table, values = typed
         conn.execute(sa.insert(table).values(event=event_row, session_id=session_id, **values))
+    elif event["type"] in ROUTINE_TYPES:
+        try:
+            store_routine_event(conn, _insert_ignore, session_id, event_row, event)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PayloadError("payload", f"{event['type']} event: bad field {exc}") from exc
     if event["type"] == "session_summary":
         conn.execute(sa.update(s).where(s.c.id == session_id).values(**_summary_values(event)))
     return True
