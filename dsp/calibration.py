@@ -20,6 +20,24 @@
    searched for a teaching bend as soon as up is known (a trial that starts with the bend and
    only then stands still). A step found there is decided at the still period.
 
+5. **Not from the floor**: a person who starts sitting or standing and goes straight down
+   to the floor is first still lying. When the first still period is at least
+   ``lying_tilt_deg`` from where the session began (its first ``start_s``, moving or not),
+   the session began upright and went down: up is where it began, and forward follows at
+   once from the way down (3). Assumed: sessions begin upright (standing or sitting) unless
+   nothing moved before the first still period; a session that begins lying and *stays*
+   there until its first still period is still read with the floor as up (not solved).
+
+6. **Getting up**: when the floor rest of 3 is *higher* than the first still period by
+   ``rise_m`` (vertical acceleration integrated between still periods, as the lumbar height
+   is, from the same up vector whatever the mounting), the person got up: the first still
+   period was on the floor (a session that starts lying), up is here, and forward is the
+   opposite of the last lean on the way up. Everything kept since the start (``buffer_s``)
+   is then analysed with that mounting: the exercises done lying before are counted late.
+   Until then such a session shows only the wrong "upright" and angle tilts (and a bend of
+   25 deg or more from the floor rest, such as a sit-up, is taken for the teaching bend: not
+   solved).
+
 Vectorised: stillness runs and threshold crossings are found with numpy; Python only loops
 over crossings (a few per bend), never over samples.
 """
@@ -32,6 +50,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from dsp.height import HeightSettings, HeightTracker
 from firmware_protocol.samples import FloatArray
 
 
@@ -40,7 +59,7 @@ class CalibrationSettings(BaseModel):
 
     still_s: float = Field(default=1.0, gt=0, description="still time that defines upright")
     learn_tilt_deg: float = Field(
-        default=25.0, gt=0, description="an excursion must reach this tilt to teach forward"
+        default=35.0, gt=0, description="an excursion must reach this tilt to teach forward"
     )
     return_tilt_deg: float = Field(
         default=18.0,
@@ -62,8 +81,19 @@ class CalibrationSettings(BaseModel):
         lt=90,
         description="still this far from up: on the floor (lying, hands and knees)",
     )
+    start_s: float = Field(
+        default=0.3,
+        gt=0,
+        description="the session's first samples (this long) say where it began (module doc, 5)",
+    )
+    rise_m: float = Field(
+        default=0.3,
+        gt=0,
+        description="a still period this much higher than the first one, far from it in "
+        "orientation: the person got up, and the first one was on the floor",
+    )
     buffer_s: float = Field(
-        default=60.0,
+        default=300.0,
         gt=0,
         description="samples kept while the mounting is unknown, analysed once it is known",
     )
@@ -80,7 +110,10 @@ class CalibrationStep:
     #: The teaching bend's time span (its flexion episode is the one the person was asked for).
     bend_t_s: tuple[float, float] | None = None
     #: "bend" (a tilt that came back) or "lying" (still on the floor).
-    evidence: str = "bend"
+    evidence: str = "bend"  # "bend", "lying" or "rising" (module doc, 6)
+
+
+_RISE_ANCHOR_M = 1000.0  # the displacement tracker's origin, far from its clip bounds
 
 
 class AutoCalibrator:
@@ -107,6 +140,15 @@ class AutoCalibrator:
         self._floor_run = 0  # still samples in a row tipped past lying_tilt_deg
         self._upright_run = 0  # still samples in a row within lean_deg of up
         self._last_tilt = 0.0
+        # Vertical displacement since the first still period (unclipped zero-velocity
+        # integration), and the last samples' up vectors: to tell getting up from lying down.
+        self._rise = HeightTracker(
+            HeightSettings(standing_height_m=2 * _RISE_ANCHOR_M, lying_height_m=1e-3),
+            rate_hz,
+        )
+        self._rise_now = np.empty(0)
+        self._recent_up = np.empty((0, 3))
+        self._pre_scan = False
 
     @property
     def complete(self) -> bool:
@@ -116,7 +158,9 @@ class AutoCalibrator:
         """Forget the mounting and learn it again (the "calibrate now" command)."""
         self.__init__(self.settings, self.rate_hz)  # type: ignore[misc]
 
-    def update(self, t_s: FloatArray, up: FloatArray, still: np.ndarray) -> list[CalibrationStep]:
+    def update(
+        self, t_s: FloatArray, up: FloatArray, still: np.ndarray, acc: FloatArray
+    ) -> list[CalibrationStep]:
         steps: list[CalibrationStep] = []
         start = 0
         if self.up_s is None:
@@ -124,24 +168,50 @@ class AutoCalibrator:
             if k is None:
                 self._keep(t_s, up, still)
                 return steps
-            steps.append(CalibrationStep(k, "up_only", self.up_s, None))  # type: ignore[arg-type]
+            self._rise.height_m = _RISE_ANCHOR_M  # origin at the first still period
+            self._rise_now = np.full(up.shape[0], _RISE_ANCHOR_M)
+            self._rise_now[k + 1 :] = self._rise.update(
+                acc[k + 1 :], up[k + 1 :], still[k + 1 :], np.zeros(up.shape[0] - k - 1)
+            )
             # What came before the still period may hold the bend (a trial that starts with
             # it): search it now; anything it teaches is decided here, at sample k.
             pre_t = np.concatenate([self._pre_t, t_s[: k + 1]])
             pre_up = np.vstack([self._pre_up, up[: k + 1]])
             pre_still = np.concatenate([self._pre_still, still[: k + 1]])
+            self._started_elsewhere(pre_t, pre_up)
+            steps.append(CalibrationStep(k, "up_only", self.up_s, None))  # type: ignore[arg-type]
             self._pre_t, self._pre_up = np.empty(0), np.empty((0, 3))
             self._pre_still = np.zeros(0, dtype=bool)
+            self._pre_scan = True
             step = self._find_forward(pre_t, pre_up, pre_still, 0)
+            self._pre_scan = False
             if step is not None:
                 steps.append(replace(step, index=k))
                 return steps
             start = k + 1
+        else:
+            self._rise_now = self._rise.update(acc, up, still, np.zeros(up.shape[0]))
         if self.forward_s is None and start < up.shape[0]:
             step = self._find_forward(t_s[start:], up[start:], still[start:], start)
             if step is not None:
                 steps.append(step)
+        self._recent_up = np.vstack([self._recent_up, up])[-self._max_exc :]
         return steps
+
+    def _started_elsewhere(self, pre_t: FloatArray, pre_up: FloatArray) -> None:
+        """The first still period is on the floor and the session began far from it (module
+        doc, 5): up is where the session began, not the floor."""
+        assert self.up_s is not None
+        first = pre_up[pre_t < pre_t[0] + self.settings.start_s]
+        start = first.mean(axis=0)
+        norm = float(np.linalg.norm(start))
+        if norm < 1e-9:
+            return
+        start = start / norm
+        if np.degrees(np.arccos(np.clip(start @ self.up_s, -1.0, 1.0))) >= (
+            self.settings.lying_tilt_deg
+        ):
+            self.up_s = start
 
     def _keep(self, t_s: FloatArray, up: FloatArray, still: np.ndarray) -> None:
         m = self._max_buffer
@@ -248,6 +318,18 @@ class AutoCalibrator:
                 lean_dir = self._horizontal(up[int(after[0])])
             elif rest >= 0:
                 lean_dir = None
+            at = k + offset
+            rising = (
+                not self._pre_scan
+                and at < self._rise_now.shape[0]
+                and self._rise_now[at] - _RISE_ANCHOR_M >= s.rise_m
+            )
+            if rising:
+                self._upright_run, self._floor_run = int(up_run[-1]), int(floor_run[-1])
+                step = self._got_up(up, k, offset)
+                if step is not None:
+                    return step
+                continue
             if lean_dir is None:
                 continue
             forward = -lean_dir
@@ -269,6 +351,26 @@ class AutoCalibrator:
         elif last >= 0:
             self._lean_dir = None
         return None
+
+    def _got_up(self, up: FloatArray, k: int, offset: int) -> CalibrationStep | None:
+        """Still at sample ``k``, far from the first still period and higher: the person got
+        up, and that first period was on the floor. Up is here; forward is the opposite of the
+        last lean past ``lean_deg`` on the way up (standing up from the floor, from a chair or
+        from the knees ends with a forward lean that straightens)."""
+        s = self.settings
+        new_up = up[k] / float(np.linalg.norm(up[k]))
+        path = np.vstack([self._recent_up, up[: k + 1]])
+        tilt = np.degrees(np.arccos(np.clip(path @ new_up, -1.0, 1.0)))
+        above = np.flatnonzero(tilt >= s.lean_deg)
+        if above.size == 0:
+            return None
+        lean = path[int(above[-1])]
+        h = lean - float(lean @ new_up) * new_up
+        norm = float(np.linalg.norm(h))
+        if norm < 1e-9:
+            return None
+        self.up_s = new_up
+        return CalibrationStep(k + offset, "complete", new_up, -h / norm, evidence="rising")
 
     def _horizontal(self, u: FloatArray) -> FloatArray:
         assert self.up_s is not None

@@ -19,6 +19,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from dsp.routine_records import (
+    RoutineKind,
+    RoutineProposal,
+    RoutineStepPlan,
+    RoutineStepResult,
+    SetEndReason,
+)
+
 Posture = Literal["upright", "supine", "prone", "side_left", "side_right", "quadruped", "unknown"]
 Side = Literal["left", "right"]
 
@@ -48,10 +56,11 @@ class CalibratedEvent(EventBase):
     forward_sensor: tuple[float, float, float] | None = Field(
         description="belly direction, sensor frame; None until learned"
     )
-    learned_from: Literal["bend", "lying"] | None = Field(
+    learned_from: Literal["bend", "lying", "rising"] | None = Field(
         default=None,
-        description="auto, complete: what taught forward (a bend that came back, or lying "
-        "still on the floor, read from the way down); None otherwise",
+        description="auto, complete: what taught forward (a bend that came back, lying still "
+        "on the floor read from the way down, or getting up from the floor, which also "
+        "corrects an up first learnt on the floor); None otherwise",
     )
     backlog_s: float | None = Field(
         default=None,
@@ -199,6 +208,127 @@ class SessionSummaryEvent(EventBase):
     malformed_total: int = 0
 
 
+# --- guided routines (dsp.routines; docs/routines.md) -----------------------------------------
+# Every routine event carries ``routine_id`` (16 hex digits, the same on every replay of the
+# same recording with the same routine) and the routine's name, so a subscriber that joins late
+# or stores sessions (the history recorder) can group them without other state.
+
+
+class RoutineEventBase(EventBase):
+    routine_id: str = Field(description="one run of one routine; stable across replays")
+    routine: str = Field(description="routine name, e.g. beginner")
+
+
+class RoutineStartedEvent(RoutineEventBase):
+    """A routine starts: the whole plan, for 'now / next / done' displays and the history."""
+
+    type: Literal["routine_started"] = "routine_started"
+    title: str
+    plan: tuple[RoutineStepPlan, ...]
+    pain_before: int | None = Field(default=None, description="pain 0-10 before, if given")
+
+
+class RoutineStepEvent(RoutineEventBase):
+    """Go: a set of a step starts now (the chain is told the exercise and side)."""
+
+    type: Literal["routine_step"] = "routine_step"
+    step: int
+    steps: int = Field(description="steps in the plan")
+    set: int = Field(description="1-based set of this step")
+    sets: int
+    exercise: str
+    side: Side | None = None
+    kind: RoutineKind
+    target: int | None
+    hold_s: float | None = None
+    time_s: float | None = None
+    next_exercise: str | None = Field(description="what follows this set (None: the end)")
+    next_side: Side | None = None
+
+
+class RoutineProgressEvent(RoutineEventBase):
+    """A rep or hold of the current set counted toward its target."""
+
+    type: Literal["routine_progress"] = "routine_progress"
+    step: int
+    set: int
+    exercise: str
+    side: Side | None = None
+    item: Literal["rep", "hold"]
+    done: int = Field(description="reps or holds counted in this set so far")
+    target: int
+    short: bool = Field(description="the hold in it was shorter than hold_s (or missing)")
+    held_s: float | None = Field(default=None, description="how long it was held")
+    hold_s: float | None = Field(default=None, description="how long it should be held")
+    message: str = Field(description="for people: 'rep 4 of 10', 'hold 2.4 s of 3 s: short'")
+
+
+class RoutineSetEndedEvent(RoutineEventBase):
+    """A set is over: done against the target, and why it ended."""
+
+    type: Literal["routine_set_ended"] = "routine_set_ended"
+    step: int
+    set: int
+    exercise: str
+    side: Side | None = None
+    t_start: float = Field(description="when the set was announced")
+    done: int
+    target: int | None
+    short: int = Field(description="reps or holds that fell short of hold_s")
+    held_s: tuple[float, ...] = Field(default=(), description="each hold's duration")
+    reason: SetEndReason = Field(
+        description="target reached, 'next' or 'skip' command, pain, idle (nothing counted "
+        "for set_idle_s), time (a timed step ran out), stopped, session_ended"
+    )
+
+
+class RoutineRestEvent(RoutineEventBase):
+    """A rest starts; the next set follows at ``t_until`` (or at its first rep or hold)."""
+
+    type: Literal["routine_rest"] = "routine_rest"
+    rest_s: float
+    t_until: float
+    next_step: int
+    next_set: int
+    next_exercise: str
+    next_side: Side | None = None
+
+
+class RoutinePainEvent(RoutineEventBase):
+    """A pain score (0-10) was given; during a step, that exercise ends (seed: stop any
+    exercise that causes sharp pain)."""
+
+    type: Literal["routine_pain"] = "routine_pain"
+    phase: Literal["before", "during", "after"]
+    score: int | None = Field(description="0-10, None when only 'it hurts' was said")
+    step: int | None = None
+    exercise: str | None = None
+    side: Side | None = None
+
+
+class RoutinePainAskedEvent(RoutineEventBase):
+    """The plan is done; waiting until ``t_until`` for the pain score after (a ``pain``
+    command), then the routine ends."""
+
+    type: Literal["routine_pain_asked"] = "routine_pain_asked"
+    t_until: float
+
+
+class RoutineEndedEvent(RoutineEventBase):
+    """The routine is over: every step against its plan, pain, and the proposal."""
+
+    type: Literal["routine_ended"] = "routine_ended"
+    reason: Literal["completed", "stopped", "session_ended", "replaced"]
+    t_start: float
+    duration_s: float
+    steps: tuple[RoutineStepResult, ...]
+    steps_done: int = Field(description="steps with status done")
+    pain_before: int | None = None
+    pain_after: int | None = None
+    pain_during: tuple[int | None, ...] = Field(default=(), description="scores given in steps")
+    proposal: RoutineProposal
+
+
 Event = Annotated[
     CalibratedEvent
     | PostureEvent
@@ -211,7 +341,15 @@ Event = Annotated[
     | RepEvent
     | SetEndedEvent
     | FlexionAlertEvent
-    | SessionSummaryEvent,
+    | SessionSummaryEvent
+    | RoutineStartedEvent
+    | RoutineStepEvent
+    | RoutineProgressEvent
+    | RoutineSetEndedEvent
+    | RoutineRestEvent
+    | RoutinePainEvent
+    | RoutinePainAskedEvent
+    | RoutineEndedEvent,
     Field(discriminator="type"),
 ]
 
@@ -230,6 +368,14 @@ EVENT_TYPES: tuple[str, ...] = (
     "set_ended",
     "flexion_alert",
     "session_summary",
+    "routine_started",
+    "routine_step",
+    "routine_progress",
+    "routine_set_ended",
+    "routine_rest",
+    "routine_pain",
+    "routine_pain_asked",
+    "routine_ended",
 )
 
 

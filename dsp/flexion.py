@@ -16,6 +16,7 @@ hands and knees, lying on the belly), not bending, and nothing is reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,39 +81,75 @@ class FlexionDetector:
     ) -> list[FlexionEpisode]:
         episodes: list[FlexionEpisode] = []
         s = self.settings
-        rel = np.where(np.isnan(baselines), -np.inf, flexion_deg - baselines)
         n = t_s.shape[0]
         i = 0
         while i < n:
             if not self._active:
-                hits = np.flatnonzero(rel[i:] > s.threshold_deg)
-                if hits.size == 0:
+                # NaN baselines (no episodes in that posture) compare False.
+                start = _first(
+                    lambda lo, hi: flexion_deg[lo:hi] - baselines[lo:hi] > s.threshold_deg, i, n
+                )
+                if start == n:
                     break
-                i += int(hits[0])
+                i = start
                 self._active = True
                 self._t_start = float(t_s[i])
                 self._peak = -np.inf
                 self._baseline = float(baselines[i])
                 self._went_face_down = False
                 continue
-            # Measured against the episode's own baseline, also through face-down postures.
-            seg_base = baselines[i:]
-            own = flexion_deg[i:] - self._baseline
-            other_posture = ~np.isnan(seg_base) & (seg_base != self._baseline)
-            went_face_down = self._went_face_down | (np.cumsum(np.isnan(seg_base)) > 0)
-            too_long = went_face_down & (t_s[i:] - self._t_start > s.max_face_down_s)
-            stop = (own < s.threshold_deg - s.hysteresis_deg) | other_posture | too_long
-            hits = np.flatnonzero(stop)
-            j = i + int(hits[0]) if hits.size else n
+            j, cancelled = self._find_end(t_s, flexion_deg, baselines, i, n)
             if j > i:
                 self._peak = max(self._peak, float(np.max(flexion_deg[i:j])))
             if j == n:
-                self._went_face_down = bool(went_face_down[-1])
                 break
-            if not (other_posture[j - i] or too_long[j - i]):
+            if not cancelled:
                 episodes.append(
                     FlexionEpisode(j, self._t_start, float(t_s[j]), self._peak, self._baseline)
                 )
             self._active = False  # otherwise cancelled: a transition or floor time
             i = j
         return episodes
+
+    def _find_end(
+        self, t_s: FloatArray, flexion_deg: FloatArray, baselines: FloatArray, i: int, n: int
+    ) -> tuple[int, bool]:
+        """Where the open episode ends at or after ``i`` (``n``: not in this chunk), and whether
+        it ends cancelled (another posture, or too long face down). Searched in windows that
+        double, so a long chunk costs time linear in its length, not per episode."""
+        s = self.settings
+        end_below = s.threshold_deg - s.hysteresis_deg
+        lo, width = i, _FIRST_WINDOW
+        while lo < n:
+            hi = min(n, lo + width)
+            # Measured against the episode's own baseline, also through face-down postures.
+            seg_base = baselines[lo:hi]
+            face_down = np.isnan(seg_base)
+            other_posture = ~face_down & (seg_base != self._baseline)
+            went_face_down = self._went_face_down | (np.cumsum(face_down) > 0)
+            too_long = went_face_down & (t_s[lo:hi] - self._t_start > s.max_face_down_s)
+            stop = (flexion_deg[lo:hi] - self._baseline < end_below) | other_posture | too_long
+            hits = np.flatnonzero(stop)
+            if hits.size:
+                k = int(hits[0])
+                return lo + k, bool(other_posture[k] or too_long[k])
+            self._went_face_down = bool(went_face_down[-1])
+            lo, width = hi, 2 * width
+        return n, False
+
+
+_FIRST_WINDOW = 256
+"""Samples looked at first when searching forward; each further window is twice as long."""
+
+
+def _first(condition: Callable[[int, int], np.ndarray], i: int, n: int) -> int:
+    """The first index ``>= i`` where ``condition(lo, hi)`` (a boolean array for samples
+    ``lo:hi``) is true, or ``n``; searched in doubling windows (see ``_find_end``)."""
+    lo, width = i, _FIRST_WINDOW
+    while lo < n:
+        hi = min(n, lo + width)
+        hits = np.flatnonzero(condition(lo, hi))
+        if hits.size:
+            return lo + int(hits[0])
+        lo, width = hi, 2 * width
+    return n

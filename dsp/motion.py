@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import signal
 
+from dsp.iir import lfilter_state
+from dsp.vectors import row_norms
 from firmware_protocol.samples import FloatArray
 
 BoolArray = np.ndarray
@@ -72,6 +73,8 @@ class _Smoother:
 
     def __init__(self, time_constant_s: float, rate_hz: float) -> None:
         self._a = float(np.exp(-1.0 / (time_constant_s * rate_hz)))
+        self._num = np.array([1.0 - self._a])
+        self._den = np.array([1.0, -self._a])
         self._zi: FloatArray | None = None
 
     def reset(self) -> None:
@@ -82,7 +85,7 @@ class _Smoother:
         if self._zi is None:
             first = x[0] if start is None else start
             self._zi = (a * first)[None, :]
-        y, self._zi = signal.lfilter([1.0 - a], [1.0, -a], x, axis=0, zi=self._zi)
+        y, self._zi = lfilter_state(self._num, self._den, x, self._zi)
         return np.asarray(y, dtype=np.float64)
 
 
@@ -113,17 +116,24 @@ class MotionDetector:
         n = acc_mps2.shape[0]
         if n == 0:
             return MotionOutput(np.zeros(0, dtype=bool), np.zeros(0), np.zeros(0), None)
-        mag = np.linalg.norm(acc_mps2, axis=1)
         # Running mean that starts as a plain average (low-pass of x over low-pass of 1, both
         # from zero).
-        lp = self._baseline(np.column_stack([mag, np.ones(n)]), start=np.zeros(2))
-        dev = mag - lp[:, 0] / lp[:, 1]
+        mag_one = np.ones((n, 2))
+        mag = mag_one[:, 0]
+        mag[:] = row_norms(acc_mps2)
+        lp = self._baseline(mag_one, start=np.zeros(2))
+        features = np.empty((n, 3))
+        dev = features[:, 0]
+        np.subtract(mag, lp[:, 0] / lp[:, 1], out=dev)
+        np.abs(dev, out=features[:, 1])
         up = self._up(acc_mps2)
-        up /= np.maximum(np.linalg.norm(up, axis=1, keepdims=True), 1e-9)
-        prev = np.vstack([up[:1] if self._last_up is None else self._last_up[None, :], up[:-1]])
+        up /= np.maximum(row_norms(up, keepdims=True), 1e-9)
+        step = np.empty_like(up)  # up minus the sample before (none before the first: 0)
+        step[0] = 0.0 if self._last_up is None else up[0] - self._last_up
+        np.subtract(up[1:], up[:-1], out=step[1:])
         self._last_up = up[-1]
-        tilt_rate = np.degrees(np.linalg.norm(up - prev, axis=1)) * self.rate_hz
-        y = self._features(np.column_stack([dev, np.abs(dev), tilt_rate]))
+        features[:, 2] = np.degrees(row_norms(step)) * self.rate_hz
+        y = self._features(features)
         s = self.settings
         acc_act = np.abs(y[:, 0])
         still = (
@@ -143,13 +153,20 @@ class MotionDetector:
         """
         n = gyro_dps.shape[0]
         d = self._delay
-        idx = np.arange(n)
-        last_moving = np.maximum.accumulate(np.where(~still, idx, -1))
-        run = np.where(last_moving >= 0, idx - last_moving, idx + 1 + self._still_run)
+        moving = np.flatnonzero(~still)
+        if moving.size == 0:  # the usual case at rest: one run continues
+            run = np.arange(self._still_run + 1, self._still_run + n + 1)
+        else:
+            idx = np.arange(n)
+            last_moving = np.maximum.accumulate(np.where(~still, idx, -1))
+            run = np.where(last_moving >= 0, idx - last_moving, idx + 1 + self._still_run)
         self._still_run = int(run[-1])
-        delayed = np.vstack([self._gyro_tail, gyro_dps])[:n]
-        self._gyro_tail = np.vstack([self._gyro_tail, gyro_dps])[-d:]
-        gate = (run > d).astype(np.float64)[:, None]
-        both = self._bias(np.column_stack([gate * delayed, gate]), start=np.zeros(4))
+        joined = np.concatenate((self._gyro_tail, gyro_dps))
+        self._gyro_tail = joined[-d:].copy()
+        gated = np.empty((n, 4))  # (gate * gyro from d samples ago, gate)
+        gate = gated[:, 3]
+        np.greater(run, d, out=gate)
+        np.multiply(joined[:n], gate[:, None], out=gated[:, :3])
+        both = self._bias(gated, start=np.zeros(4))
         weight = both[:, 3:4]
         return np.where(weight > 1e-3, both[:, :3] / np.maximum(weight, 1e-3), 0.0)

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import signal
 
+from dsp.iir import lfilter_state
 from dsp.lowpass import LowPass, LowPassSettings
-from dsp.vectors import cross_rows
+from dsp.vectors import cross_rows_n3, row_norms
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, FloatArray
 
 FUSION_PASSES = 2
@@ -51,8 +51,7 @@ class OrientationSettings(BaseModel):
 
 
 def normalize_rows(v: FloatArray) -> FloatArray:
-    norm = np.linalg.norm(v, axis=1, keepdims=True)
-    return np.asarray(v / np.maximum(norm, 1e-9), dtype=np.float64)
+    return np.asarray(v / np.maximum(row_norms(v, keepdims=True), 1e-9), dtype=np.float64)
 
 
 class UpEstimator:
@@ -65,6 +64,9 @@ class UpEstimator:
         dt = 1.0 / rate_hz
         self._alpha = settings.fusion_time_constant_s / (settings.fusion_time_constant_s + dt)
         self._dt = dt
+        self._gyro_gain = self._alpha * dt  # weight of the gyro's rotation in one step
+        self._b = np.array([1.0])
+        self._a = np.array([1.0, -self._alpha])
         self._zi: list[FloatArray | None] = [None] * FUSION_PASSES  # lfilter state per pass
 
     def reset(self) -> None:
@@ -87,10 +89,13 @@ class UpEstimator:
         acc_term = (1.0 - a) * acc_mps2 / STANDARD_GRAVITY_MPS2
         ref = acc_up
         for p in range(FUSION_PASSES):
-            x = a * self._dt * -cross_rows(omega, ref) + acc_term
+            # -dt * (omega x ref), as ref x omega (the same numbers: x - y == -(y - x)).
+            x = cross_rows_n3(ref, omega)
+            x *= self._gyro_gain
+            x += acc_term
             zi = self._zi[p]
             if zi is None:
                 zi = (a * acc_up[0])[None, :]
-            y, self._zi[p] = signal.lfilter([1.0], [1.0, -a], x, axis=0, zi=zi)
+            y, self._zi[p] = lfilter_state(self._b, self._a, x, zi)
             ref = normalize_rows(np.asarray(y, dtype=np.float64))
         return ref

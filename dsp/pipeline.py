@@ -12,8 +12,8 @@ this order (and so ``seq`` and ``id``) is the same for every chunking.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,13 +25,13 @@ from dsp.clock import ClockSettings, SampleClock
 from dsp.detectors import Detectors, DetectorSettings, Frame
 from dsp.detectors.frame import posture_baselines, posture_codes
 from dsp.events import (
-    AngleEvent,
     CalibratedEvent,
     Event,
     FlexionEvent,
     Posture,
     PostureEvent,
     SensorStatusEvent,
+    Side,
 )
 from dsp.flexion import FlexionDetector, FlexionEpisode, FlexionSettings
 from dsp.height import HeightTracker
@@ -45,6 +45,7 @@ from dsp.posture import (
     PostureTracker,
 )
 from dsp.posture import orientation_class as classify
+from dsp.stamping import Observer, Pending, Stamper
 from firmware_protocol.samples import FloatArray, SampleBatch
 
 # Order of events decided at the same sample.
@@ -67,10 +68,6 @@ class PipelineSettings(BaseModel):
     emit_angles: bool = Field(default=True, description="emit decimated angle events")
 
 
-# Angle events are by far the most numerous: they wait as plain tuples
-# (t, flexion, lateral, tilt) and become models only once, when stamped.
-_AngleRow = tuple[float, float | None, float | None, float]
-Pending = list[tuple[int, int, Event | _AngleRow]]  # (sample index in batch, rank, event)
 Span = tuple[float, float] | None
 
 
@@ -91,9 +88,6 @@ class Pipeline:
         self.settings = settings or PipelineSettings()
         self._explicit = rotation_from_axes(*mounting) if mounting is not None else None
         self._rate_hz: float | None = None
-        self._seq = 0
-        self._number = 0  # non-angle events so far: the n of their ids
-        self._angle_number = 0  # angle events so far: the n of theirs (``a<n>``)
         self._clock = SampleClock(self.settings.clock)
         self._rotation: FloatArray | None = None
         self._up_s: FloatArray | None = None
@@ -103,12 +97,7 @@ class Pipeline:
         self._detectors = Detectors(self.settings.detectors, sensor)
         self._last_t = 0.0
         self._malformed_total = 0
-        # Event ids: a hash of session and sensor, then the event's number among the non-angle
-        # events (angles are numbered apart, ``a<n>``), so an event has the same id with and
-        # without angle events. Unique per session and sensor, the same on every replay of the
-        # same recording, and cheap (a UUID per angle event cost more than the filter chain).
-        digest = hashlib.sha1(f"{session_id}/{sensor}".encode(), usedforsecurity=False)
-        self._id_prefix = digest.hexdigest()[:16]
+        self._stamper = Stamper(sensor, session_id)  # seq and id (dsp/stamping.py)
         self._first_t: float | None = None
 
     # --- building ------------------------------------------------------------------------------
@@ -211,9 +200,33 @@ class Pipeline:
         events = self._detectors.finish(t_start, t_end, self._malformed_total)
         return self._stamp([(0, RANK_DETECTOR, e) for e in events])
 
-    def set_exercise(self, name: str | None) -> None:
-        """What the person is doing (``None`` or ``"auto"``: recognise it from the movement)."""
+    def set_exercise(self, name: str | None, side: Side | None = None) -> None:
+        """What the person is doing (``None`` or ``"auto"``: recognise it from the movement),
+        and on which side: holds and reps of it that the chain cannot side carry ``side``."""
+        before = self._detectors.exercise, self._stamper.told
         self._detectors.set_exercise(name)
+        told = self._detectors.exercise
+        self._stamper.told = (told, side) if told is not None and side is not None else None
+        if told is not None and before[0] == told and before[1] != self._stamper.told:
+            self._detectors.new_set()  # the same exercise on the other side: a new set
+
+    @property
+    def t_last_s(self) -> float:
+        """Time of the last sample seen (0 before the first)."""
+        return self._last_t
+
+    @property
+    def observer(self) -> Observer | None:
+        """Sees each stamped event but angles; its events follow at once (dsp/stamping.py)."""
+        return self._stamper.observer
+
+    @observer.setter
+    def observer(self, observer: Observer | None) -> None:
+        self._stamper.observer = observer
+
+    def stamp(self, events: Sequence[Event]) -> list[Event]:
+        """Give events made outside the chain (a routine's) their ``seq`` and ``id``."""
+        return self._stamp([(0, RANK_DETECTOR, e) for e in events])
 
     def set_hold_target(self, seconds: float | None) -> None:
         """Target for the next holds, seconds (``None``: the exercise's default)."""
@@ -237,34 +250,7 @@ class Pipeline:
         return self._stamp([(0, RANK_STATUS, event)])
 
     def _stamp(self, out: Pending) -> list[Event]:
-        out.sort(key=lambda item: (item[0], item[1]))
-        stamped: list[Event] = []
-        # Plain validation, not model_construct: pydantic-core validates these few floats faster
-        # than model_construct's pure-Python path, and the angle events are most of the stream.
-        make_angle = AngleEvent
-        for _, _, event in out:
-            self._seq += 1
-            if isinstance(event, tuple):
-                self._angle_number += 1
-                event_id = f"{self._id_prefix}-a{self._angle_number}"
-                t, flexion, lateral, tilt = event
-                stamped.append(
-                    make_angle(
-                        t=t,
-                        sensor=self.sensor,
-                        seq=self._seq,
-                        id=event_id,
-                        type="angle",
-                        flexion_deg=flexion,
-                        lateral_deg=lateral,
-                        tilt_deg=tilt,
-                    )
-                )
-            else:
-                self._number += 1
-                event_id = f"{self._id_prefix}-{self._number}"
-                stamped.append(event.model_copy(update={"seq": self._seq, "id": event_id}))
-        return stamped
+        return self._stamper.stamp(out)
 
     def _calibrated_event(
         self,
@@ -299,7 +285,7 @@ class Pipeline:
         up = self._up.update(acc, gyro, motion.gyro_bias_dps)
         steps: list[CalibrationStep] = []
         if self._rotation is None:
-            steps = self._calibrator.update(t, up, still)
+            steps = self._calibrator.update(t, up, still, acc)
         n = t.shape[0]
         cuts = sorted({0, n, *(step.index for step in steps)})
         for lo, hi in itertools.pairwise(cuts):

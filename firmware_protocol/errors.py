@@ -5,14 +5,15 @@ data a user needs to act (which file and line, which field and which values are 
 sensor, which broker). Errors from foreign libraries (bleak, aiomqtt, json, OS) are converted
 at the edge with ``raise ... from`` so the original cause stays attached.
 
-The tree lives in ``firmware_protocol`` only because that is the lowest layer: every other
-package may import it without importing "upward".
+The root, the decoding errors and ``ConfigError`` (a bad value: a device setting, a rate, an
+axis) live in ``firmware_protocol`` because it is the lowest layer: every package may import
+them without importing "upward". Errors that belong to one upper layer live there:
+``sensor.errors`` (``RecordingError``, ``SensorError``), ``service.errors`` (``BrokerError``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 
 class HoldfastError(Exception):
@@ -50,20 +51,6 @@ class MalformedError(DecodeError):
         self.payload = payload
 
 
-# --- recordings ------------------------------------------------------------------------------
-
-
-class RecordingError(HoldfastError):
-    """A recording file is unreadable, truncated, or has a bad line or header."""
-
-    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {reason}")
-        self.path = Path(path)
-        self.line = line
-        self.reason = reason
-
-
 # --- configuration ---------------------------------------------------------------------------
 
 
@@ -81,37 +68,3 @@ class ConfigError(HoldfastError):
         self.field = field
         self.reason = reason
         self.allowed = allowed
-
-
-# --- sensors and brokers ---------------------------------------------------------------------
-
-
-class SensorError(HoldfastError):
-    """A sensor could not be found, connected or configured."""
-
-    def __init__(self, address: str, reason: str) -> None:
-        super().__init__(f"sensor {address}: {reason}")
-        self.address = address
-        self.reason = reason
-
-
-class BrokerError(HoldfastError):
-    """The MQTT broker refused us or could not be reached."""
-
-    def __init__(self, host: str, port: int, reason: str) -> None:
-        super().__init__(f"MQTT broker {host}:{port}: {reason}")
-        self.host = host
-        self.port = port
-        self.reason = reason
-
-
-# --- history ---------------------------------------------------------------------------------
-
-
-class HistoryError(HoldfastError):
-    """The history database cannot be opened, migrated, read or written."""
-
-    def __init__(self, database: str, reason: str) -> None:
-        super().__init__(f"history database {database}: {reason}")
-        self.database = database
-        self.reason = reason

@@ -26,8 +26,8 @@ from typing import IO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from firmware_protocol.errors import RecordingError
 from firmware_protocol.samples import Packet
+from sensor.errors import RecordingError
 from sensor.limits import LimitError, check_rate_hz, check_time_s, loads_bounded
 from sensor.lines import Line, open_binary, read_lines
 from sensor.time_order import TimeOrder

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from firmware_protocol.errors import RecordingError
 from firmware_protocol.profile import DeviceProfile, StreamDecoder
 from firmware_protocol.registry import profile_for
 from sensor.batching import BatchBuilder
+from sensor.errors import RecordingError
 from sensor.recording import Marker, MountingSpec, RawRecording, is_raw_recording
 from sensor.samples_csv import SamplesCsv
 from sensor.source import LinkStatus, SourceItem

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware_protocol.errors import RecordingError
 from firmware_protocol.samples import FloatArray, SampleBatch
+from sensor.errors import RecordingError
 from sensor.limits import (
     ACC_MAX_MPS2,
     CSV_T_MAX_S,

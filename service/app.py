@@ -29,8 +29,9 @@ from typing import IO, Any
 
 from dsp.events import EVENT_ADAPTER, AngleEvent, Event, SensorStatusEvent
 from dsp.pipeline import Pipeline
-from firmware_protocol.errors import ConfigError, HoldfastError, RecordingError
+from firmware_protocol.errors import ConfigError, HoldfastError
 from firmware_protocol.samples import SampleBatch
+from sensor.errors import RecordingError
 from sensor.replay import Recording, ReplaySource
 from sensor.source import SampleSource, SourceItem
 from service.chain import apply_item, last_time

@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from firmware_protocol.errors import ConfigError, HistoryError
+from firmware_protocol.errors import ConfigError
 from service.config import HoldfastSettings
+from service.errors import HistoryError
 
 if TYPE_CHECKING:
     from service.app import App, Companion

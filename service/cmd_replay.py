@@ -12,9 +12,11 @@ from dsp.detectors.exercises import EXERCISES
 from dsp.events import Event
 from dsp.mounting import AXES
 from dsp.pipeline import Pipeline, PipelineSettings
+from firmware_protocol.errors import ConfigError
 from sensor.replay import Recording, ReplaySource
 from service.chain import apply_item, events_from_items, last_time, pipeline_for
 from service.formatting import event_json, event_text
+from service.routine_args import add_routine_args, replay_with_routine
 
 
 def register(sub: Any) -> None:
@@ -36,6 +38,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--sensor", help="sensor id to put on events (default: from the recording)")
     add_exercise_arg(p)
+    add_routine_args(p)
     p.set_defaults(func=run)
 
 
@@ -56,8 +59,6 @@ def add_mounting_args(p: argparse.ArgumentParser) -> None:
 
 def mounting_from_args(args: argparse.Namespace) -> tuple[str, str] | None:
     if (args.up is None) != (args.forward is None):
-        from firmware_protocol.errors import ConfigError
-
         raise ConfigError("--up/--forward", "give both or neither", list(AXES))
     return (args.up, args.forward) if args.up is not None else None
 
@@ -69,7 +70,12 @@ def run(args: argparse.Namespace) -> int:
     pipeline.set_exercise(args.exercise)
     fmt: Callable[[Event], str] = event_json if args.format == "jsonl" else event_text
     out = sys.stdout
-    if args.realtime:
+    if args.routine is not None:
+        if args.realtime:
+            raise ConfigError("--routine", "not with --realtime (use holdfast routine --replay)")
+        for event in replay_with_routine(recording, pipeline, args):
+            out.write(fmt(event) + "\n")
+    elif args.realtime:
         asyncio.run(_realtime(recording, pipeline, fmt))
     else:
         for event in events_from_items(pipeline, recording.items()):

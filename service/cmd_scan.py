@@ -8,9 +8,10 @@ import json
 import sys
 from typing import Any
 
-from firmware_protocol.errors import ConfigError, SensorError
+from firmware_protocol.errors import ConfigError
 from sensor.ble import scan_sensors
 from sensor.ble.oneshot import read_battery_pct
+from sensor.errors import SensorError
 
 BATTERY_READ_TIMEOUT_S = 10.0
 

@@ -44,6 +44,7 @@ from pydantic_settings import (
 )
 
 from dsp.pipeline import PipelineSettings
+from dsp.routines.settings import RoutineSettings
 from firmware_protocol.errors import ConfigError
 
 ENV_PREFIX = "HOLDFAST_"
@@ -212,6 +213,7 @@ class HoldfastSettings(BaseSettings):
     journal: JournalSettings = Field(default_factory=JournalSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     history: HistorySettings = Field(default_factory=HistorySettings)
+    routine: RoutineSettings = Field(default_factory=RoutineSettings)
     recordings_dir: Path = Field(
         default_factory=lambda: _state_dir() / "recordings",
         description="where cmd/recording writes event recordings",

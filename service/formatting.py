@@ -12,6 +12,7 @@ from dsp.events import (
     SensorStatusEvent,
     SessionSummaryEvent,
 )
+from service.routine_text import routine_text
 
 
 def event_json(event: Event) -> str:
@@ -21,6 +22,8 @@ def event_json(event: Event) -> str:
 def event_text(event: Event) -> str:
     """One short line a person can read while exercising."""
     head = f"{event.t:9.2f} s  {event.type:<15}"
+    if event.type.startswith("routine_"):
+        return routine_text(event) or head
     match event:
         case AngleEvent():
             flex = "  -  " if event.flexion_deg is None else f"{event.flexion_deg:6.1f}"

@@ -53,6 +53,10 @@ class Detectors:
     def set_hold_target(self, seconds: float | None) -> None:
         self.hold_target_s = seconds
 
+    def new_set(self) -> None:
+        """The next rep starts a new set (a routine moved to the other side)."""
+        self._reps.pending_close = True
+
     def set_calibration_bend(self, span_s: tuple[float, float] | None) -> None:
         """The bend auto-calibration learnt forward from (``t`` from, to): the person was
         asked for it, so it is no rep and never counts toward a repeated-flexion warning."""

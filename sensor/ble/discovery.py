@@ -10,10 +10,10 @@ from bleak import BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
 
-from firmware_protocol.errors import SensorError
 from firmware_protocol.profile import DeviceProfile
 from firmware_protocol.registry import profile_for, profile_for_name
 from sensor.ble.errors import BLE_ERRORS, sensor_error
+from sensor.errors import SensorError
 
 AUTO = "auto"
 

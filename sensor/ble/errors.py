@@ -6,7 +6,7 @@ import asyncio
 
 from bleak.exc import BleakError
 
-from firmware_protocol.errors import SensorError
+from sensor.errors import SensorError
 
 #: What bleak and dbus-fast raise when a scan, connect, read or write fails: bleak's own
 #: errors, timeouts, a D-Bus connection that went away (EOFError, OSError).

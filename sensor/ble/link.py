@@ -24,13 +24,14 @@ from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 
 from firmware_protocol import battery, witmotion
-from firmware_protocol.errors import ConfigError, DecodeError, HoldfastError, SensorError
+from firmware_protocol.errors import ConfigError, DecodeError, HoldfastError
 from firmware_protocol.profile import Command, DeviceProfile
 from firmware_protocol.samples import Packet
 from sensor.ble.discovery import FoundSensor, find_sensor
 from sensor.ble.errors import BLE_ERRORS, sensor_error
 from sensor.ble.inbox import Inbox, LinkFailed, Replies
 from sensor.ble.settings import BleSettings
+from sensor.errors import SensorError
 from sensor.source import LinkStatus
 
 log = logging.getLogger(__name__)

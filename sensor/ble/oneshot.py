@@ -8,10 +8,11 @@ from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 
 from firmware_protocol import battery
-from firmware_protocol.errors import DecodeError, SensorError
+from firmware_protocol.errors import DecodeError
 from sensor.ble.discovery import FoundSensor
 from sensor.ble.errors import BLE_ERRORS, sensor_error
 from sensor.ble.link import IN_STREAM_BATTERY_POLL
+from sensor.errors import SensorError
 
 
 async def read_battery_pct(found: FoundSensor, timeout_s: float) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sensor.simulator.builder import START_POSTURES, Builder
 from sensor.simulator.exercise import RepSpec, rep_defaults, run_reps
+from sensor.simulator.fidget import fidget as fidget_moves
 from sensor.simulator.overlays import Gait, sway
 from sensor.simulator.params import Params, Value
 from sensor.simulator.trajectory import Pose
@@ -59,22 +60,7 @@ def go(b: Builder, p: Params) -> None:
 
 
 def fidget(b: Builder, p: Params) -> None:
-    """Small restless movements where the body is: shifting, scratching, looking round. Each
-    is a random turn of a few degrees and a shift of a few cm, held a moment and undone; no
-    two alike (a negative activity: nothing to count)."""
-    size = p.num("size_deg")
-    with b.activity("fidget", negative=True):
-        t0 = b.now_s
-        for _ in range(p.int("moves")):
-            rest_pose = b.pose
-            flex, lat, twist = (float(v) for v in b.rng.uniform(-size, size, 3))
-            shift = float(b.rng.uniform(-0.03, 0.03))
-            away = rest_pose.turned(flex, lat, twist).forward(shift)
-            b.move(away, float(b.rng.uniform(0.4, 1.2)))
-            b.hold(float(b.rng.uniform(0.2, 1.5)))
-            b.move(rest_pose, float(b.rng.uniform(0.4, 1.2)))
-            b.hold(float(b.rng.uniform(0.3, 2.0)))
-        b.overlay(sway(b.rng, t0, b.now_s, max(0.5, b.person.sway)))
+    fidget_moves(b, p.int("moves"), p.num("size_deg"))
 
 
 def calibration(b: Builder, p: Params) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sensor.simulator.builder import Builder
+from sensor.simulator.fidget import fidget
 from sensor.simulator.overlays import tremor
 from sensor.simulator.params import Params
 from sensor.simulator.trajectory import Pose
@@ -73,7 +74,13 @@ def run_reps(b: Builder, p: Params, spec: RepSpec, posture: str | None = None) -
             set_index += 1
             _one_set(b, p, spec, sides, count, set_index)
         if set_no < sets - 1:
-            b.hold(b.rest_time(p.num("set_rest_s", 20.0)))
+            rest_s = b.rest_time(p.num("set_rest_s", 20.0))
+            if p.int("set_rest_fidget", 0) > 0:
+                # Restless between sets: fidget, then rest whatever time is left.
+                t0 = b.now_s
+                fidget(b, p.int("set_rest_fidget"), 6.0)
+                rest_s = max(0.5, rest_s - (b.now_s - t0))
+            b.hold(rest_s)
 
 
 def _one_set(

@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from firmware_protocol.errors import ConfigError, RecordingError
+from firmware_protocol.errors import ConfigError
 from firmware_protocol.profile import DeviceProfile
 from firmware_protocol.registry import PROFILES
 from firmware_protocol.samples import FloatArray, Packet
+from sensor.errors import RecordingError
 from sensor.recording import Marker, MountingSpec, RawHeader, RawRecordingWriter
 from sensor.samples_csv import write_samples_csv
 from sensor.simulator.session import Simulation

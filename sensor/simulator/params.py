@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from firmware_protocol.errors import ConfigError
 
 #: Keys every step may carry besides its activity's own.
-COMMON_KEYS = ("activity", "note", "sets", "set_rest_s", "disconnect_after_s", "disconnect_s")
+COMMON_KEYS = (
+    "activity", "note", "sets", "set_rest_s", "set_rest_fidget", "disconnect_after_s",
+    "disconnect_s",
+)  # fmt: skip
 
 Value = float | int | str | bool
 

@@ -60,15 +60,19 @@ FLOOR_EXERCISES: dict[str, tuple[str, ...]] = {
     ),
     "side": ("side_plank",),
     "quadruped": ("bird_dog", "fire_hydrant"),
-    "prone": ("prone_trunk_extension", "straight_leg_lift"),
+    "prone": ("prone_trunk_extension", "straight_leg_lift", "zombie"),
 }  # fmt: skip
-STANDING_EXERCISES = ("toe_touch", "forward_bend", "single_leg_balance")
+STANDING_EXERCISES = (
+    "toe_touch", "forward_bend", "single_leg_balance", "psoas_stretch", "monster_walk",
+)  # fmt: skip
 PER_SIDE = frozenset(
     {"single_leg_bridge", "isometric_hip_flexion", "piriformis_stretch", "side_plank",
-     "single_leg_balance"}
+     "single_leg_balance", "psoas_stretch"}
 )  # fmt: skip
-#: Exercises counted as holds (a few long ones) rather than as many reps.
+#: Exercises counted as holds (a few of them) rather than as many reps.
 HOLD_EXERCISES = frozenset({"side_plank", "piriformis_stretch", "single_leg_balance"})
+#: Long holds (the articles' 60 s stretches, shortened): one or two.
+LONG_HOLDS = frozenset({"zombie", "psoas_stretch"})
 #: Axis pairs for the 24 axis-aligned mountings.
 AXES = ("+x", "-x", "+y", "-y", "+z", "-z")
 START_GROUPS = ("ritual", "no_ritual", "starts_lying")
@@ -114,7 +118,12 @@ def _step(activity: str, **values: float | int | str) -> str:
 
 def _exercise_step(rng: np.random.Generator, exercise: str, side: str | None) -> str:
     values: dict[str, float | int | str] = {}
-    if exercise in HOLD_EXERCISES:
+    if exercise == "monster_walk":
+        return _step(exercise, laps=int(rng.integers(1, 4)), steps=int(rng.integers(6, 15)))
+    if exercise in LONG_HOLDS:
+        values["count"] = int(rng.integers(1, 3))
+        values["hold_s"] = round(float(rng.uniform(15.0, 40.0)), 1)
+    elif exercise in HOLD_EXERCISES:
         values["count"] = int(rng.integers(2, 5))
         values["hold_s"] = round(float(rng.uniform(6.0, 18.0)), 1)
     else:
@@ -125,6 +134,8 @@ def _exercise_step(rng: np.random.Generator, exercise: str, side: str | None) ->
     if rng.random() < 0.15:
         values["sets"] = 2
         values["set_rest_s"] = round(float(rng.uniform(12.0, 30.0)), 1)
+        if rng.random() < 0.5:
+            values["set_rest_fidget"] = int(rng.integers(1, 4))
     return _step(exercise, **values)
 
 
@@ -145,7 +156,11 @@ def _filler(rng: np.random.Generator, here: str) -> str | None:
     if kind == "jog":
         return _step("jog", duration_s=round(float(rng.uniform(6.0, 20.0)), 1))
     if kind == "rest_other":
-        options = [p for p in ("supine", "sitting", "floor_sitting", "standing") if p != here]
+        options = [
+            p
+            for p in ("supine", "sitting", "floor_sitting", "standing", "quadruped", "prone")
+            if p != here
+        ]
         return _step(
             "rest",
             posture=str(rng.choice(options)),
@@ -236,6 +251,7 @@ def people_session(seed: int, set_name: str = "people") -> PeopleSession:
     repeats = rate == 20.0 and rng.random() < 0.7  # repeated packets: common at 20 Hz
     repeat = round(float(rng.uniform(0.05, 0.25)), 3) if repeats else 0.0
     mounting = _mounting(rng)
+    losses = round(float(rng.uniform(0.1, 0.5)), 2) if rng.random() < 0.3 else 0.0
     sensor_kw: dict[str, Any] = {
         **NOISE_PRESETS[preset],
         "timing_jitter_s": jitter,
@@ -244,7 +260,11 @@ def people_session(seed: int, set_name: str = "people") -> PeopleSession:
     settings = SimulationSettings(
         seed=seed,
         sensor=SensorSettings(rate_hz=rate, has_gyro=True, **sensor_kw),
-        link=LinkSettings(connection_interval_s=interval, repeat_probability=repeat),
+        link=LinkSettings(
+            connection_interval_s=interval,
+            repeat_probability=repeat,
+            loss_bursts_per_min=losses,
+        ),
         mounting=parse_mounting(mounting),
     )
     suffix = ".csv" if device == "csv" else ".jsonl.gz"
@@ -252,7 +272,8 @@ def people_session(seed: int, set_name: str = "people") -> PeopleSession:
         f"holdfast simulate {name}.toml -o {name}{suffix} --device {device} --seed {seed} "
         f"--mounting={mounting} --rate {rate:g} "
         f"--noise {preset},timing_jitter_s={jitter!r},clock_error_ppm={clock!r} "
-        f"--link connection_interval_s={interval!r},repeat_probability={repeat!r}"
+        f"--link connection_interval_s={interval!r},repeat_probability={repeat!r},"
+        f"loss_bursts_per_min={losses!r}"
     )
     return PeopleSession(name, seed, group, text, settings, device, command)
 

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
-from firmware_protocol.errors import HistoryError
+from service.errors import HistoryError
 from service.history import schema
 from service.history.rows import SessionRow
 from service.history.store import HistoryStore, db_reason

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from firmware_protocol.errors import HistoryError
+from service.errors import HistoryError
 from service.history import schema
 
 log = logging.getLogger(__name__)

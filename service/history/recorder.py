@@ -32,7 +32,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from firmware_protocol.errors import BrokerError, HistoryError
+from service.errors import BrokerError, HistoryError
 from service.history.store import HistoryStore, PayloadError
 
 log = logging.getLogger(__name__)

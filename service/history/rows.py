@@ -112,6 +112,22 @@ def session_rows(
             bends=r["bends"],
             deepest_bend_deg=r["deepest_bend_deg"],
             severe_s=r["severe_s"],
+            **routines.get(r["id"], {}),
         )
         for r in conn.execute(query).mappings()
     ]
+
+
+def _routines_by_session(conn: sa.Connection) -> dict[int, dict[str, Any]]:
+    """Per session: its routines' names, the first pain before and the last pain after."""
+    r = schema.routines
+    query = sa.select(r.c.session_id, r.c.routine, r.c.pain_before, r.c.pain_after).order_by(r.c.id)
+    out: dict[int, dict[str, Any]] = {}
+    for session_id, name, before, after in conn.execute(query):
+        fields = out.setdefault(session_id, {"routines": (), "pain_before": None})
+        fields["routines"] = (*fields["routines"], name)
+        if fields["pain_before"] is None:
+            fields["pain_before"] = before
+        if after is not None:
+            fields["pain_after"] = after
+    return out

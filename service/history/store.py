@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from firmware_protocol.errors import HistoryError
+from service.errors import HistoryError
 from service.history import schema
 from service.history.migrations import migrate
 from service.history.routine_store import ROUTINE_TYPES, store_routine_event

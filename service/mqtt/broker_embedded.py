@@ -16,7 +16,7 @@ from typing import Any
 
 from amqtt.broker import Broker
 
-from firmware_protocol.errors import BrokerError
+from service.errors import BrokerError
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterable
 import aiomqtt
 from aiomqtt.exceptions import MqttConnectError
 
-from firmware_protocol.errors import BrokerError
 from service.config import BrokerSettings
+from service.errors import BrokerError
 from service.mqtt.journal import Outbox, OutMessage
 from service.mqtt.topics import OFFLINE, ONLINE, Topics
 

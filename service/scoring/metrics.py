@@ -51,6 +51,7 @@ class Score:
     holds_found: int = 0
     holds_hit: int = 0
     holds_side_right: int = 0
+    holds_side_unsaid: int = 0  # matched holds with a true side reported without a side
     hold_abs_err_s: list[float] = field(default_factory=list)
     episodes_true: int = 0
     episodes_found: int = 0
@@ -127,6 +128,9 @@ def _holds(s: Score, events: Sequence[Event], truth: dict[str, Any], context: bo
     s.hold_abs_err_s += [abs(found[j].duration_s - wanted[i]["duration_s"]) for i, j in pairs]
     # Matched by time; the side and the name are judged on the pair, as a person reads them.
     s.holds_side_right += sum(1 for i, j in pairs if found[j].side == wanted[i]["side"])
+    s.holds_side_unsaid += sum(
+        1 for i, j in pairs if found[j].side is None and wanted[i]["side"] is not None
+    )
     by_true = dict(pairs)
     for i, h in enumerate(wanted):
         j = by_true.get(i)

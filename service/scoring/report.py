@@ -39,6 +39,7 @@ def summary(s: Score) -> dict[str, Any]:
             "precision": _rate(s.holds_hit, s.holds_found),
             "duration_mae_s": float(np.mean(s.hold_abs_err_s)) if s.hold_abs_err_s else None,
             "side_right_rate": _rate(s.holds_side_right, s.holds_hit),
+            "side_unsaid": s.holds_side_unsaid,
         },
         "flexion_episodes": {
             "true": s.episodes_true, "found": s.episodes_found,
@@ -136,7 +137,7 @@ def format_table(total: dict[str, Any], title: str = "holdfast score") -> str:
         "",
         f"holds            true {h['true']:4d} found {h['found']:4d}  recall {_f(h['recall'])}"
         f"  precision {_f(h['precision'])}  duration MAE {_f(h['duration_mae_s'], False)} s"
-        f"  side right {_f(h.get('side_right_rate'))}",
+        f"  side right {_f(h.get('side_right_rate'))} (no side given {h.get('side_unsaid', 0)})",
         f"flexion episodes true {fe['true']:4d} found {fe['found']:4d}  recall {_f(fe['recall'])}"
         f"  precision {_f(fe['precision'])}  sessions exact {_f(fe.get('sessions_exact_rate'))}"
         f" (n={fe.get('sessions', 0)})",

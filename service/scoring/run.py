@@ -9,7 +9,8 @@ from typing import Any
 
 from dsp.events import Event
 from dsp.pipeline import PipelineSettings
-from firmware_protocol.errors import ConfigError, RecordingError
+from firmware_protocol.errors import ConfigError
+from sensor.errors import RecordingError
 from sensor.replay import Recording
 from sensor.source import SourceItem
 from service.chain import apply_item, last_time, pipeline_for

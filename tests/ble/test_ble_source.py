@@ -10,9 +10,10 @@ from fakebluez.harness import DeviceSpec, FakeControl
 from fakebluez.motion import imu_at
 
 from firmware_protocol import witmotion
-from firmware_protocol.errors import ConfigError, SensorError
+from firmware_protocol.errors import ConfigError
 from firmware_protocol.samples import Packet, SampleBatch
 from sensor.ble import BleSettings, BleSource
+from sensor.errors import SensorError
 from sensor.recording import Marker
 
 from .collect import Collector

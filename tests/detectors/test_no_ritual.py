@@ -143,3 +143,39 @@ def test_the_sample_interval_is_not_taken_from_two_notifications_that_came_toget
     interval.observe(t[2:])
     assert interval.dt_s is not None
     assert abs(interval.dt_s - 0.02) < 1e-9
+
+
+def get_up_from_back(t0: float) -> list[Key]:
+    """Lying on the back at ``t0``: sit up, lean forward to stand, stand still 4 s."""
+    return [
+        Key(t0 + 1.5, -15.0, 0.0, 0.15),
+        Key(t0 + 2.8, 25.0, 0.0, 0.55),
+        Key(t0 + 4.0, 0.0, 0.0, 1.0),
+        Key(t0 + 8.0, 0.0, 0.0, 1.0),
+    ]
+
+
+def test_a_session_that_starts_lying_does_not_keep_the_floor_as_upright() -> None:
+    # Bridges from the start, then getting up: the first still period was the floor.
+    keys = [Key(0.0, SUPINE, 0.0, LYING_M), Key(3.0, SUPINE, 0.0, LYING_M)]
+    keys += bridges(3.0, [25.0, 22.0, 26.0])
+    keys += get_up_from_back(keys[-1].t_s)
+    motion = simulate(keys, RATE_HZ, ("+z", "-y"), noise_acc_mps2=0.05, noise_gyro_dps=0.5)
+    events = run([as_batch(motion, rate_hz=RATE_HZ)])
+    complete = [e for e in of_type(events, CalibratedEvent) if e.stage == "complete"]
+    assert [e.learned_from for e in complete] == ["rising"]
+    postures = [e.posture for e in of_type(events, PostureEvent) if e.t >= complete[0].t]
+    assert postures[0] == "supine"
+    assert postures[-1] == "upright"
+    assert [(s.exercise, s.count) for s in of_type(events, SetEndedEvent)] == [("bridge", 3)]
+
+
+def test_going_straight_down_before_any_still_moment_takes_up_from_the_start() -> None:
+    # No still moment before the floor: the first still period is lying on the back.
+    keys = [Key(0.0), *get_down_on_back(0.3)]
+    keys += bridges(keys[-1].t_s, [25.0, 22.0, 26.0])
+    motion = simulate(keys, RATE_HZ, ("-y", "+x"), noise_acc_mps2=0.05, noise_gyro_dps=0.5)
+    events = run([as_batch(motion, rate_hz=RATE_HZ)])
+    up_only = next(e for e in of_type(events, CalibratedEvent) if e.stage == "up_only")
+    assert up_only.up_sensor[1] < -0.9  # the sensor's -y is the head: the start, not the floor
+    assert [(s.exercise, s.count) for s in of_type(events, SetEndedEvent)] == [("bridge", 3)]

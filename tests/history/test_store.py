@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from firmware_protocol.errors import HistoryError
+from service.errors import HistoryError
 from service.history import schema
 from service.history.migrations import MIGRATIONS, migrate
 from service.history.store import HistoryStore, PayloadError

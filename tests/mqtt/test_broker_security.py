@@ -21,8 +21,8 @@ from mqtt_helpers import (
     wait_until,
 )
 
-from firmware_protocol.errors import BrokerError
 from service.app import App, SourceSpec
+from service.errors import BrokerError
 
 pytestmark = pytest.mark.mosquitto
 

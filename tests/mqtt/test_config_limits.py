@@ -63,7 +63,7 @@ def test_switches_from_the_environment_still_work(monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.parametrize("value", ["", "hunter2"])
 def test_finding9_the_password_has_no_command_line_flag_not_even_set(value: str) -> None:
-    args = build_parser().parse_args(
+    args = build_parser("serve").parse_args(
         ["serve", "--replay", "x.jsonl", "--set", f"broker.password={value}"]
     )
     with pytest.raises(ConfigError, match="not taken from the command line") as info:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from dsp.pipeline import Pipeline, PipelineSettings
-from firmware_protocol.errors import RecordingError
 from firmware_protocol.samples import SampleBatch
+from sensor.errors import RecordingError
 from sensor.recording import RawRecording
 from sensor.replay import Recording
 from sensor.samples_csv import SamplesCsv

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from synth import Key, simulate, write_witmotion
 
-from firmware_protocol.errors import RecordingError
 from firmware_protocol.samples import Packet, SampleBatch
+from sensor.errors import RecordingError
 from sensor.recording import Marker, RawHeader, RawRecording, RawRecordingWriter, utc_now
 from sensor.replay import Recording
 from sensor.samples_csv import SamplesCsv, write_samples_csv

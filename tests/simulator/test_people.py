@@ -95,6 +95,16 @@ def test_fidgeting_and_jogging_are_negative_and_hold_nothing_to_count() -> None:
     assert np.ptp(h[inside]) > 0.06
 
 
+def test_people_fidget_between_sets() -> None:
+    tr = _sim(
+        '[[step]]\nactivity = "bridge"\ncount = 2\nsets = 2\nset_rest_s = 15\nset_rest_fidget = 2\n'
+    ).truth
+    first, second = (s for s in tr["sets"] if s["exercise"] == "bridge")
+    [fid] = [a for a in tr["activities"] if a["activity"] == "fidget"]
+    assert first["t_end"] < fid["t_start"] < fid["t_end"] < second["t_start"]
+    assert fid["negative"]
+
+
 def test_a_bigger_person_carries_the_sensor_higher() -> None:
     small = _sim("[person]\nheight_scale = 0.9\n" + STEP).truth
     big = _sim("[person]\nheight_scale = 1.1\n" + STEP).truth

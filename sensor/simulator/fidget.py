@@ -1,0 +1,24 @@
+"""Fidgeting: the small restless movements people make between exercises and between sets."""
+
+from __future__ import annotations
+
+from sensor.simulator.builder import Builder
+from sensor.simulator.overlays import sway
+
+
+def fidget(b: Builder, moves: int, size_deg: float) -> None:
+    """Shifting, scratching, looking round where the body is: each move a random turn of up to
+    ``size_deg`` about each axis and a shift of up to 3 cm, held a moment and undone; no two
+    alike. Logged as a negative activity (nothing to count)."""
+    with b.activity("fidget", negative=True):
+        t0 = b.now_s
+        for _ in range(moves):
+            rest_pose = b.pose
+            flex, lat, twist = (float(v) for v in b.rng.uniform(-size_deg, size_deg, 3))
+            shift = float(b.rng.uniform(-0.03, 0.03))
+            away = rest_pose.turned(flex, lat, twist).forward(shift)
+            b.move(away, float(b.rng.uniform(0.4, 1.2)))
+            b.hold(float(b.rng.uniform(0.2, 1.5)))
+            b.move(rest_pose, float(b.rng.uniform(0.4, 1.2)))
+            b.hold(float(b.rng.uniform(0.3, 2.0)))
+        b.overlay(sway(b.rng, t0, b.now_s, max(0.5, b.person.sway)))
