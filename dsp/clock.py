@@ -76,14 +76,14 @@ class SampleClock:
         if n == 0:
             return ClockOutput(np.empty(0), ())
         ref = t_device_s if t_device_s is not None else t_host_s
-        prev = np.empty(n)
-        prev[0] = self._last_arrival if t_device_s is None else self._last_t
-        prev[1:] = ref[:-1]
-        step = ref - prev
-        breaks = (step > self.gap_threshold_s(rate_hz)) | (
-            (step <= 0) if t_device_s is not None else np.zeros(n, dtype=bool)
-        )
-        breaks[0] = breaks[0] or self._force_gap or not self._started
+        step = np.empty(n)  # from the sample before (the last one of the previous batch)
+        step[0] = ref[0] - (self._last_arrival if t_device_s is None else self._last_t)
+        np.subtract(ref[1:], ref[:-1], out=step[1:])
+        breaks = step > self.gap_threshold_s(rate_hz)
+        if t_device_s is not None:
+            breaks |= step <= 0
+        if self._force_gap or not self._started:
+            breaks[0] = True
         starts = np.flatnonzero(breaks)
 
         segment_starts: list[tuple[int, float | None]] = []
@@ -105,6 +105,16 @@ class SampleClock:
     def _host_times(self, a: FloatArray, rate_hz: float, starts: np.ndarray) -> FloatArray:
         period = (1.0 + self.settings.rate_slack) / rate_hz
         n = a.shape[0]
+        if starts.size == 0 or (starts.size == 1 and starts[0] == 0):
+            # One segment (the usual batch): the loop below without its bookkeeping.
+            if starts.size:
+                self._j, self._envelope = 0, np.inf
+            jp = (self._j + np.arange(n)) * period
+            env = np.minimum.accumulate(a - jp)
+            np.minimum(env, self._envelope, out=env)
+            self._j += n
+            self._envelope = float(env[-1])
+            return np.asarray(env + jp, dtype=np.float64)
         t = np.empty(n)
         bounds = [0, *[int(s) for s in starts if s > 0], n]
         for lo, hi in itertools.pairwise(bounds):

@@ -93,10 +93,9 @@ class HeightTracker:
         vertical = np.einsum("ij,ij->i", acc_mps2, up) - STANDARD_GRAVITY_MPS2
         still = self._settled(still)
         self.settled = still
-        changes = np.flatnonzero(
-            np.diff(np.concatenate([[self._was_still], still]).astype(np.int8))
-        )
-        bounds = [0, *[int(c) for c in changes], n]
+        # Where the still flag flips (0 when it differs from the last batch's last sample).
+        changes = (np.flatnonzero(still[1:] != still[:-1]) + 1).tolist()
+        bounds = [0, *([0] if bool(still[0]) != self._was_still else []), *changes, n]
         for lo, hi in itertools.pairwise(bounds):
             if hi <= lo:
                 continue

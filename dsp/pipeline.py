@@ -46,6 +46,7 @@ from dsp.posture import (
 )
 from dsp.posture import orientation_class as classify
 from dsp.stamping import Observer, Pending, Stamper
+from dsp.transitions import TransitionGate, TransitionSettings
 from firmware_protocol.samples import FloatArray, SampleBatch
 
 # Order of events decided at the same sample.
@@ -63,6 +64,7 @@ class PipelineSettings(BaseModel):
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     posture: PostureSettings = Field(default_factory=PostureSettings)
     flexion: FlexionSettings = Field(default_factory=FlexionSettings)
+    transitions: TransitionSettings = Field(default_factory=TransitionSettings)
     detectors: DetectorSettings = Field(default_factory=DetectorSettings)
     angle_rate_hz: float = Field(default=10.0, gt=0, description="angle events per second")
     emit_angles: bool = Field(default=True, description="emit decimated angle events")
@@ -111,6 +113,7 @@ class Pipeline:
         self._backlog = Backlog(round(s.calibration.buffer_s * rate_hz))
         self._height = HeightTracker(s.posture.height, rate_hz)
         self._posture = PostureTracker(s.posture, rate_hz)
+        self._gate = TransitionGate(s.transitions, rate_hz)
         if self._explicit is not None:
             self._rotation = self._explicit
             self._up_s = self._explicit[2]
@@ -122,6 +125,7 @@ class Pipeline:
         self._height.reset()
         self._posture.reset()
         self._flexion.reset()
+        self._gate.reset()
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -151,22 +155,15 @@ class Pipeline:
         for lo, hi in itertools.pairwise(bounds):
             gap = starts.get(lo)
             if gap is not None:
+                out += [(lo, RANK_STATUS, e) for e in self._waiting_bends(self._last_t)]
                 self._reset_stages()
                 self._backlog.clear()
                 for event in self._detectors.on_gap(self._last_t):
                     out.append((lo, RANK_STATUS, event))
-                out.append(
-                    (
-                        lo,
-                        RANK_STATUS,
-                        SensorStatusEvent(
-                            t=float(t[lo]),
-                            sensor=self.sensor,
-                            status="gap",
-                            gap_s=round(gap, 4),
-                        ),
-                    )
+                status = SensorStatusEvent(
+                    t=float(t[lo]), sensor=self.sensor, status="gap", gap_s=round(gap, 4)
                 )
+                out.append((lo, RANK_STATUS, status))
             gyro = batch.gyro_dps[lo:hi] if batch.gyro_dps is not None else None
             self._segment(lo, t[lo:hi], batch.acc_mps2[lo:hi], gyro, out)
             self._last_t = float(t[hi - 1])
@@ -175,10 +172,12 @@ class Pipeline:
     def on_disconnect(self, t_s: float, detail: str = "") -> list[Event]:
         """The link is lost: nothing is invented across the gap that follows."""
         self._clock.reset()
+        out: Pending = []
         if self._rate_hz is not None:
+            out += [(0, RANK_STATUS, e) for e in self._waiting_bends(self._last_t)]
             self._reset_stages()
             self._backlog.clear()
-        out: Pending = [(0, RANK_STATUS, e) for e in self._detectors.on_gap(self._last_t)]
+        out += [(0, RANK_STATUS, e) for e in self._detectors.on_gap(self._last_t)]
         status = SensorStatusEvent(t=t_s, sensor=self.sensor, status="disconnected", detail=detail)
         out.append((0, RANK_STATUS, status))
         return self._stamp(out)
@@ -197,8 +196,9 @@ class Pipeline:
         """End of the session: open holds and sets close, then the session summary."""
         t_end = self._last_t if t_s is None else max(t_s, self._last_t)
         t_start = self._first_t if self._first_t is not None else t_end
+        late = self._waiting_bends(t_end) if self._rate_hz is not None else []
         events = self._detectors.finish(t_start, t_end, self._malformed_total)
-        return self._stamp([(0, RANK_DETECTOR, e) for e in events])
+        return self._stamp([(0, RANK_DETECTOR, e) for e in [*late, *events]])
 
     def set_exercise(self, name: str | None, side: Side | None = None) -> None:
         """What the person is doing (``None`` or ``"auto"``: recognise it from the movement),
@@ -209,6 +209,11 @@ class Pipeline:
         self._stamper.told = (told, side) if told is not None and side is not None else None
         if told is not None and before[0] == told and before[1] != self._stamper.told:
             self._detectors.new_set()  # the same exercise on the other side: a new set
+
+    @property
+    def calibrated(self) -> bool:
+        """The mounting is known (up and forward): angles, postures and holds are measured."""
+        return self._rotation is not None
 
     @property
     def t_last_s(self) -> float:
@@ -320,12 +325,10 @@ class Pipeline:
 
     def _catch_up(self, index: int, t: float, stretch: Stretch, bend: Span, out: Pending) -> None:
         """Analyse the samples kept while the mounting was unknown (``dsp.backlog``) anew."""
-        self._height.reset()
+        for stage in (self._height, self._posture, self._flexion, self._gate):
+            stage.reset()
         self._height.anchor_standing()
-        self._posture.reset()
-        self._flexion.reset()
-        # The bend that taught forward is the one auto-calibration asks for: its episode is
-        # reported, but it is no rep and makes no repeated-flexion warning.
+        # The teaching bend was asked for: its episode is reported, no rep, no warning.
         self._detectors.set_calibration_bend(bend)
         late: Pending = []
         self._analyse(0, stretch.t_s, stretch.acc_mps2, stretch.up, stretch.still, late, False)
@@ -334,6 +337,12 @@ class Pipeline:
             assert not isinstance(event, tuple)
             # Same rank for all: the stable sort keeps them in the order they were decided.
             out.append((index, RANK_CALIBRATED, event.model_copy(update={"t": t})))
+
+    def _waiting_bends(self, t: float) -> list[FlexionEvent]:
+        """Gap or end: bends still waiting for a rest (``dsp.transitions``) were bends."""
+        late = [self._flexion_event(t, ep) for ep in self._gate.pending()]
+        self._gate.reset()
+        return late
 
     def _flexion_event(self, t: float, ep: FlexionEpisode) -> FlexionEvent:
         return FlexionEvent(
@@ -390,7 +399,11 @@ class Pipeline:
             )
         flex = angles.flexion_deg(u_body)
         lateral = angles.lateral_deg(u_body)
-        episodes = self._flexion.update(t, flex, baselines)
+        codes = posture_codes(t.shape[0], before, changes)
+        ended = self._flexion.update(t, flex, baselines)
+        settled = self._height.settled
+        bent = flex - baselines > self.settings.flexion.threshold_deg  # NaN: False
+        episodes = self._gate.update(t, u_body, codes, heights, settled, ended, bent)
         for ep in episodes:
             flexion_event = self._flexion_event(float(t[ep.index]), ep)
             out.append((offset + ep.index, RANK_FLEXION, flexion_event))
@@ -401,7 +414,7 @@ class Pipeline:
             flexion_deg=flex,
             lateral_deg=lateral,
             still=still,
-            posture_code=posture_codes(t.shape[0], before, changes),
+            posture_code=codes,
             heights_m=heights,
             acc_mps2=acc,
             episodes=tuple(episodes),

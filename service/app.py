@@ -29,6 +29,8 @@ from typing import IO, Any
 
 from dsp.events import EVENT_ADAPTER, AngleEvent, Event, SensorStatusEvent
 from dsp.pipeline import Pipeline
+from dsp.routines import RoutineSpec
+from dsp.routines.runner import Context
 from firmware_protocol.errors import ConfigError, HoldfastError
 from firmware_protocol.samples import SampleBatch
 from sensor.errors import RecordingError
@@ -40,10 +42,12 @@ from service.formatting import event_json
 from service.mqtt.broker_embedded import EmbeddedBroker
 from service.mqtt.commands import CommandRouter, CommandTarget
 from service.mqtt.discovery import discovery_messages, removal_messages
-from service.mqtt.journal import Outbox, OutMessage
+from service.mqtt.journal import Outbox, OutMessage, UndeliveredError
+from service.mqtt.journal_place import JournalTarget, open_target_dir
 from service.mqtt.publisher import Publisher
 from service.mqtt.state import SensorState, fold
 from service.mqtt.topics import OFFLINE, ONLINE, Topics, gateway_prefix, topic_safe
+from service.routine_control import RoutineControl
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +102,15 @@ class SensorRuntime:
     angle_slot: float = float("-inf")
     recording: IO[str] | None = None
     recording_path: Path | None = None
+    routine_control: RoutineControl | None = None
 
     # --- CommandTarget -----------------------------------------------------------------------
+
+    @property
+    def routine(self) -> RoutineControl:
+        """The sensor's guided routine (commands start_routine, next, skip, pain)."""
+        assert self.routine_control is not None
+        return self.routine_control
 
     def calibrate_now(self) -> None:
         self.pipeline.calibrate_now()
@@ -153,8 +164,11 @@ class App:
         flush_timeout_s: float = 10.0,
         exercise: str | None = None,
         companions: Sequence[Companion] = (),
+        routine: RoutineSpec | None = None,
+        pain_before: int | None = None,
     ) -> None:
-        """``exercise``: what the person does (``None``: recognised from the movement)."""
+        """``exercise``: what the person does (``None``: recognised from the movement).
+        ``routine``: a guided routine started on the first sensor when serving starts."""
         if not specs:
             raise ConfigError("sources", "nothing to serve: give at least one source")
         ids = [s.source.sensor_id for s in specs]
@@ -169,8 +183,12 @@ class App:
         self.topics = Topics(
             gateway_prefix(m.topic_prefix, settings.gateway_id), m.discovery_prefix
         )
+        broker = settings.broker
+        where = "embedded" if broker.host is None else f"{broker.host}:{broker.port}"
+        self.journal_target = JournalTarget(where, self.topics.prefix)
+        self.journal_dir = open_target_dir(settings.journal.directory, self.journal_target)
         self.outbox = Outbox(
-            settings.journal.directory,
+            self.journal_dir,
             max_memory=settings.journal.max_memory_messages,
             max_disk_bytes=int(settings.journal.max_disk_mb * (1 << 20)),
         )
@@ -180,11 +198,15 @@ class App:
             pipeline = Pipeline(sensor, spec.session_id, settings.pipeline, spec.mounting)
             if exercise is not None:
                 pipeline.set_exercise(exercise)
-            self.runtimes[sensor] = SensorRuntime(
+            rt = SensorRuntime(
                 sensor, pipeline, settings.recordings_dir, SensorState(sensor=sensor)
             )
+            rt.routine_control = RoutineControl(
+                pipeline, settings.routine, self._emitter(rt), after=Context(exercise)
+            )
+            self.runtimes[sensor] = rt
+        self._routine_at_start = (routine, pain_before) if routine is not None else None
         router = CommandRouter(self.topics, self._targets)
-        broker = settings.broker
         self.embedded: EmbeddedBroker | None = None
         if broker.host is None:
             e = settings.embedded
@@ -195,6 +217,13 @@ class App:
             )
         self.publisher = Publisher(broker, self.topics, self.outbox, on_command=router.handle)
         self._stop = asyncio.Event()
+
+    def _emitter(self, rt: SensorRuntime) -> Callable[[Sequence[Event]], None]:
+        def emit(events: Sequence[Event]) -> None:
+            for event in events:
+                self._emit(rt, event)
+
+        return emit
 
     def _targets(self) -> Mapping[str, CommandTarget]:
         return {topic_safe(s): rt for s, rt in self.runtimes.items()}
@@ -263,12 +292,18 @@ class App:
                 self.publisher.set_retained(self.topics.status(rt.sensor), OFFLINE)
             self.publisher.close(self.flush_timeout_s)
         self.outbox.spill_all()
-        if len(self.outbox):
-            log.warning(
-                "%d messages kept in the journal %s for the next start",
-                len(self.outbox),
-                self.settings.journal.directory,
-            )
+
+    def undelivered(self) -> UndeliveredError | None:
+        """What the run could not deliver (waiting in the journal, or dropped), if anything."""
+        if not len(self.outbox) and not self.outbox.dropped:
+            return None
+        return UndeliveredError(
+            self.journal_dir,
+            self.journal_target.broker,
+            len(self.outbox),
+            self.outbox.dropped,
+            self.publisher.last_problem,
+        )
 
     def _announce(self) -> None:
         """Retained messages known before the first sample: schema, discovery, state."""
@@ -294,6 +329,9 @@ class App:
                 await aclose()
 
     async def _chain(self, rt: SensorRuntime) -> None:
+        first = next(iter(self.runtimes.values()))
+        if self._routine_at_start is not None and rt is first:
+            rt.routine.start(*self._routine_at_start)
         while (item := await rt.queue.get()) is not _END:
             if isinstance(item, SampleBatch) and not rt.state.connected:
                 # Samples flowing means the link is up, even without a connect mark.
@@ -301,6 +339,10 @@ class App:
             rt.t_last_s = last_time(item)
             for event in apply_item(rt.pipeline, item):
                 self._emit(rt, event)
+            for event in rt.routine.tick():  # rests and timed steps end by time
+                self._emit(rt, event)
+        for event in rt.routine.finish():
+            self._emit(rt, event)
         for event in rt.pipeline.finish(rt.t_last_s):
             self._emit(rt, event)
 

@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "score the chain's events against simulator truth (one file or a folder)",
     ),
     "serve": ("service.cmd_serve", "publish every event of one or more sources over MQTT"),
+    "routine": (
+        "service.cmd_routine",
+        "run a guided routine (beginner, intermediate, ...) live, published over MQTT",
+    ),
     "schema": ("service.cmd_schema", "print or write the JSON Schemas of the MQTT messages"),
     "scan": ("service.cmd_scan", "list supported BLE sensors nearby"),
     "record": (

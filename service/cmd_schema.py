@@ -22,6 +22,7 @@ from service.mqtt.commands import (
     HoldTargetCommand,
     RecordingCommand,
 )
+from service.mqtt.routine_commands import ROUTINE_MODELS
 from service.mqtt.state import SensorState
 
 
@@ -39,6 +40,9 @@ def schemas() -> dict[str, dict[str, Any]]:
         ("recording", RecordingCommand),
     ):
         out[f"cmd-{name}.schema.json"] = TypeAdapter(model).json_schema(mode="validation")
+    for name, routine_model in ROUTINE_MODELS.items():
+        schema = TypeAdapter(routine_model).json_schema(mode="validation")
+        out[f"cmd-{name}.schema.json"] = schema
     return out
 
 

@@ -44,6 +44,12 @@ def register(sub: Any) -> None:
         help="tell the chain each exercise as it starts (else: auto)",
     )
     p.add_argument("--per-file", action="store_true", help="also score each file on its own")
+    p.add_argument(
+        "--routine",
+        metavar="NAME|FILE",
+        help="replay with this guided routine as the chain's context and say whether every "
+        "set is named and every hold timed (docs/routines.md)",
+    )
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--people",
@@ -126,6 +132,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_pairs(args: argparse.Namespace, pairs: list[tuple[Path, Path]]) -> int:
+    if getattr(args, "routine", None) is not None:
+        from service.scoring.routine_cli import run_routine_pairs
+
+        return run_routine_pairs(args, pairs)
     total, per_file = score_paths(pairs, args.context)
     cols = figures_by_group(total, per_file)
     if args.json:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dsp.routines import RoutineSpec
 from firmware_protocol.errors import ConfigError
 from service.app import App, EventSink, SourceSpec
 from service.cmd_replay import add_exercise_arg, add_mounting_args, mounting_from_args
@@ -158,6 +159,28 @@ def register(sub: Any) -> None:
         "embedded broker is started on localhost. Stops on SIGINT/SIGTERM or when every "
         "source has ended.",
     )
+    add_source_args(p)
+    add_mounting_args(p)
+    add_exercise_arg(p)
+    p.add_argument(
+        "--duration",
+        type=float,
+        metavar="S",
+        help="stop gracefully after S seconds even if the sources go on",
+    )
+    p.add_argument(
+        "--history",
+        dest="record_history",
+        action="store_true",
+        help="also run the history recorder on the same broker (history.record; "
+        "holdfast history shows what it stored)",
+    )
+    add_settings_args(p)
+    p.set_defaults(func=run)
+
+
+def add_source_args(p: argparse.ArgumentParser) -> None:
+    """--replay, --simulate, --sensor and what goes with them (serve, routine)."""
     src = p.add_argument_group("sources (any mix, at least one)")
     src.add_argument(
         "--replay",
@@ -193,23 +216,6 @@ def register(sub: Any) -> None:
     src.add_argument("--rate", type=float, metavar="HZ", help="BLE output rate (per model)")
     src.add_argument("--speed", type=float, default=1.0, help="replay/simulation speed factor (1)")
     src.add_argument("--seed", type=int, default=1, help="simulation seed (1)")
-    add_mounting_args(p)
-    add_exercise_arg(p)
-    p.add_argument(
-        "--duration",
-        type=float,
-        metavar="S",
-        help="stop gracefully after S seconds even if the sources go on",
-    )
-    p.add_argument(
-        "--history",
-        dest="record_history",
-        action="store_true",
-        help="also run the history recorder on the same broker (history.record; "
-        "holdfast history shows what it stored)",
-    )
-    add_settings_args(p)
-    p.set_defaults(func=run)
 
 
 def specs_from_args(args: argparse.Namespace, workdir: Path) -> list[SourceSpec]:
@@ -257,8 +263,11 @@ async def serve(
     duration_s: float | None = None,
     on_started: Callable[[App], None] | None = None,
     exercise: str | None = None,
+    routine: RoutineSpec | None = None,
+    pain_before: int | None = None,
 ) -> int:
-    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when it ended cleanly.
+    """Run the app with SIGINT/SIGTERM as graceful stop; 0 when every event was delivered
+    (else :class:`UndeliveredError`: how many wait in the journal, and where).
 
     ``duration_s``: stop gracefully after this many seconds even if the sources go on.
     ``on_started``: called with the app before it runs (e.g. to print where it publishes).
@@ -275,6 +284,8 @@ async def serve(
         flush_timeout_s=flush_timeout_s,
         exercise=exercise,
         companions=companions,
+        routine=routine,
+        pain_before=pain_before,
     )
     if on_started is not None:
         on_started(app)
@@ -289,4 +300,7 @@ async def serve(
             timer.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    undelivered = app.undelivered()
+    if undelivered is not None:
+        raise undelivered  # not a clean end: say how many and where they wait (exit 2)
     return 0

@@ -67,7 +67,10 @@ def routine_text(event: Event) -> str | None:
         case RoutineEndedEvent():
             pain = ""
             if event.pain_before is not None or event.pain_after is not None:
-                pain = f"; pain {event.pain_before} -> {event.pain_after}"
+                before, after = (
+                    "-" if p is None else str(p) for p in (event.pain_before, event.pain_after)
+                )
+                pain = f"; pain {before} -> {after}"
             return (
                 f"{head} {event.reason}: {event.steps_done} of {len(event.steps)} steps done "
                 f"to target{pain}; next time: {event.proposal.action} {event.proposal.routine} "

@@ -15,3 +15,16 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 
 _hypothesis_settings.register_profile("holdfast", derandomize=True, deadline=None)
 _hypothesis_settings.load_profile("holdfast")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test (and every process it starts) keeps its journal and recordings in a state
+    directory of its own: a service started by one test, by another test run on this machine,
+    or by the person running the tests must never share, lock or replay them."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

@@ -5,6 +5,11 @@ The runner is wired in as the pipeline's observer, so its reaction to an event (
 completes a set) follows that event directly in ``seq``. A context change applies from the
 next batch of samples: live batches are 50 ms; ``holdfast replay --routine`` uses small ones
 too. Pure: the service calls it from its loop, replay calls it synchronously.
+
+Until the chain knows the mounting (the stand-and-bend of auto calibration) it is not told
+the first exercise: the calibration bend is the person's, not the routine's (told a stretch,
+the chain would time it as one). The routine is announced at once; the chain is told once
+a ``calibrated`` event says the mounting is complete.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Literal
 
-from dsp.events import Event, SessionSummaryEvent
+from dsp.events import CalibratedEvent, Event, SessionSummaryEvent
 from dsp.pipeline import Pipeline
 from dsp.routines.plan import RoutineSpec
 from dsp.routines.runner import Context, Output, RoutineRunner
@@ -35,6 +40,7 @@ class RoutineDriver:
         self.settings = settings or RoutineSettings()
         self.after = after or Context()
         self.runner: RoutineRunner | None = None
+        self._held_back: Context | None = None  # told once the chain is calibrated
 
     @property
     def active(self) -> bool:
@@ -90,6 +96,10 @@ class RoutineDriver:
             out = runner.finish(event.t)
         else:
             out = runner.on_event(event)
+        if isinstance(event, CalibratedEvent) and event.stage == "complete":
+            held, self._held_back = self._held_back, None
+            if held is not None and out.context is None:
+                out.context = held
         self._tell(out)
         return out.events
 
@@ -103,5 +113,8 @@ class RoutineDriver:
             return
         if ctx == Context():
             ctx = self.after
+        elif not self.pipeline.calibrated:
+            self._held_back = ctx
+            return
         self.pipeline.set_exercise(ctx.exercise, ctx.side)
         self.pipeline.set_hold_target(ctx.hold_s)

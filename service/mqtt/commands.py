@@ -6,7 +6,9 @@ Every payload is a JSON object (an empty payload counts as ``{}``) and may carry
 - ``cmd/calibrate``   ``{}``: take the current posture as standing upright, now;
 - ``cmd/exercise``    ``{"exercise": "side_plank"}`` or ``{"exercise": null}`` (auto);
 - ``cmd/hold_target`` ``{"seconds": 30}``;
-- ``cmd/recording``   ``{"action": "start"}`` or ``{"action": "stop"}``.
+- ``cmd/recording``   ``{"action": "start"}`` or ``{"action": "stop"}``;
+- ``cmd/start_routine``, ``next``, ``skip``, ``pain``, ``stop_routine``: guided routines
+  (:mod:`service.mqtt.routine_commands`).
 
 A bad payload (not JSON, a wrong field, an unknown command or sensor, a value the pipeline
 refuses) is answered with ``{"ok": false, "error": "..."}``; it never stops the service.
@@ -29,7 +31,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from firmware_protocol.errors import HoldfastError
 from sensor.limits import MAX_JSON_DEPTH, LimitError, loads_bounded
 from service.mqtt.journal import OutMessage
+from service.mqtt.routine_commands import ROUTINE_MODELS, apply_routine
 from service.mqtt.topics import COMMANDS, Topics
+from service.routine_control import RoutineControl
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,8 @@ class CommandTarget(Protocol):
     def set_hold_target(self, seconds: float) -> None: ...
     def start_recording(self) -> Path: ...
     def stop_recording(self) -> Path | None: ...
+    @property
+    def routine(self) -> RoutineControl: ...
 
 
 class _Command(BaseModel):
@@ -84,16 +90,17 @@ class CommandReply(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
-_MODELS: dict[str, type[_Command]] = {
+_MODELS: dict[str, type[BaseModel]] = {
     "calibrate": CalibrateCommand,
     "exercise": ExerciseCommand,
     "hold_target": HoldTargetCommand,
     "recording": RecordingCommand,
+    **ROUTINE_MODELS,
 }
 assert set(_MODELS) == set(COMMANDS)
 
 
-def _apply(target: CommandTarget, command: _Command) -> dict[str, Any]:
+def _apply(target: CommandTarget, command: BaseModel) -> dict[str, Any]:
     match command:
         case CalibrateCommand():
             target.calibrate_now()
@@ -110,7 +117,10 @@ def _apply(target: CommandTarget, command: _Command) -> dict[str, Any]:
             path = target.stop_recording()
             return {"path": str(path) if path else None}
         case _:
-            raise AssertionError(f"unhandled command {command!r}")
+            detail = apply_routine(target, command)
+            if detail is None:
+                raise AssertionError(f"unhandled command {command!r}")
+            return detail
 
 
 class CommandRouter:

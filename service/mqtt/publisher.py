@@ -46,8 +46,15 @@ IN_FLIGHT = 32
 LIVE_BACKLOG = 20
 """Angle messages kept while the sender is busy (2 s at 10 Hz); older ones are stale."""
 STABLE_SESSION_S = 10.0
-"""A session shorter than this does not reset the backoff: a broker that accepts and then
-drops us at once (e.g. another client took our client id) is retried slower and slower."""
+"""A session that lasted this long resets the backoff even if it had nothing to deliver."""
+_PERMANENT = {
+    "Name or service not known": "the broker host name does not resolve (mistyped?)",
+    "nodename nor servname": "the broker host name does not resolve (mistyped?)",
+    "No address associated with hostname": "the broker host name has no address (mistyped?)",
+    "CERTIFICATE_VERIFY_FAILED": "the broker's TLS certificate is not signed by the CA given",
+    "WRONG_VERSION_NUMBER": "the broker does not speak TLS on this port",
+}
+"""Connect failures that retrying will not fix (aiomqtt keeps only the message text)."""
 _AUTH_CODES = {4, 5, 134, 135}  # MQTT 3.1.1 CONNACK 4/5 and their MQTT 5 reason codes
 
 CommandHandler = Callable[[str, bytes], Iterable[OutMessage]]
@@ -71,6 +78,11 @@ class Publisher:
         self.on_command = on_command
         self.connected = asyncio.Event()
         self.connections = 0
+        self.delivered_in_session = 0
+        self.last_problem: str | None = None
+        """Why the last connection attempt or session failed (None once connected)."""
+        self._auth_failures = 0
+        self._permanent_failures = 0
         self._retained: dict[str, OutMessage] = {}
         self._dirty: set[str] = set()
         self._live: deque[OutMessage] = deque(maxlen=LIVE_BACKLOG)
@@ -154,14 +166,16 @@ class Publisher:
         b = self.broker
         host = b.host or "127.0.0.1"
         attempt = 0
-        auth_failures = 0
+        self._auth_failures = self._permanent_failures = 0
         loop = asyncio.get_running_loop()
         while True:
             connected_at: float | None = None
+            self.delivered_in_session = 0
             try:
                 async with self._client() as client:
                     connected_at = loop.time()
-                    auth_failures = 0
+                    self.last_problem = None
+                    self._auth_failures = 0
                     self.connections += 1
                     _no_delay(client)
                     self.connected.set()
@@ -169,31 +183,20 @@ class Publisher:
                     if await self._session(client):
                         return
             except MqttConnectError as exc:
-                if _is_auth_refusal(exc):
-                    auth_failures += 1
-                    if auth_failures > b.auth_retries:
-                        raise BrokerError(
-                            host,
-                            b.port,
-                            f"login refused ({exc}); gave up after {auth_failures} attempts",
-                        ) from exc
-                log.warning("MQTT broker %s:%d refused the connection: %s", host, b.port, exc)
+                self._refused(host, exc)
             except aiomqtt.MqttError as exc:
-                log.warning(
-                    "MQTT broker %s:%d: %s (%d queued, %d on disk)",
-                    host,
-                    b.port,
-                    exc,
-                    len(self.outbox),
-                    self.outbox.on_disk,
-                )
+                self._failed(host, exc)
             finally:
                 self.connected.clear()
                 self._live.clear()
-            if connected_at is not None and loop.time() - connected_at >= STABLE_SESSION_S:
-                attempt = 0  # only a session that lasted resets the backoff (no flapping storm)
-            delay = min(b.reconnect_max_s, b.reconnect_min_s * 2.0 ** min(attempt, 30))
-            delay *= random.uniform(0.8, 1.2)
+            if connected_at is not None and (
+                self.delivered_in_session or loop.time() - connected_at >= STABLE_SESSION_S
+            ):
+                # A session that delivered (or lasted) starts the backoff afresh: a broker
+                # that keeps restarting is back quickly each time. One that accepts and drops
+                # us at once without taking anything (a client-id clash) still backs off.
+                attempt = 0
+            delay = backoff_delay(attempt, b.reconnect_min_s, b.reconnect_max_s)
             attempt += 1
             if self._closing:
                 remaining = self._close_deadline - loop.time()
@@ -203,6 +206,44 @@ class Publisher:
                 delay = min(delay, remaining)
             log.info("reconnecting in %.1f s", delay)
             await self._sleep_or_close(delay)
+
+    def _refused(self, host: str, exc: MqttConnectError) -> None:
+        """A CONNACK refusal; a refused login more than ``auth_retries`` times is final."""
+        b = self.broker
+        self.last_problem = f"connection refused: {exc}"
+        if _is_auth_refusal(exc):
+            self._auth_failures += 1
+            if self._auth_failures > b.auth_retries:
+                raise BrokerError(
+                    host,
+                    b.port,
+                    f"login refused ({exc}); gave up after {self._auth_failures} attempts",
+                ) from exc
+        log.warning("MQTT broker %s:%d refused the connection: %s", host, b.port, exc)
+
+    def _failed(self, host: str, exc: aiomqtt.MqttError) -> None:
+        """A failed connect or a lost session; a mistyped host or wrong CA is final."""
+        b = self.broker
+        why = _permanent_reason(exc)
+        self.last_problem = f"{why} ({exc})" if why else str(exc)
+        if why is not None and self.connections == 0:
+            # Never reached this broker in this run: a mistyped host or the wrong CA does
+            # not fix itself; after the retries, say so instead of waiting.
+            self._permanent_failures += 1
+            if self._permanent_failures > b.auth_retries:
+                raise BrokerError(
+                    host,
+                    b.port,
+                    f"{why} ({exc}); gave up after {self._permanent_failures} attempts",
+                ) from exc
+        log.warning(
+            "MQTT broker %s:%d: %s (%d queued, %d on disk)",
+            host,
+            b.port,
+            exc,
+            len(self.outbox),
+            self.outbox.on_disk,
+        )
 
     async def _sleep_or_close(self, delay_s: float) -> None:
         """Back off for ``delay_s``, cut short once when :meth:`close` is called."""
@@ -262,6 +303,7 @@ class Publisher:
                             )
                         )
                 self.outbox.ack(len(batch))
+                self.delivered_in_session += len(batch)
                 continue
             if self._closing:
                 if not self._dirty and not self._live:
@@ -296,6 +338,18 @@ def _no_delay(client: aiomqtt.Client) -> None:
     sock = client._client.socket()
     with contextlib.suppress(AttributeError, OSError):
         getattr(sock, "setsockopt")(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # noqa: B009
+
+
+def backoff_delay(attempt: int, low_s: float, high_s: float) -> float:
+    """Exponential from ``low_s``, capped at ``high_s``, with +-20 % jitter so that many
+    gateways that lost one broker do not all come back in the same instant."""
+    delay = min(high_s, low_s * 2.0 ** min(attempt, 30))
+    return float(min(high_s, delay * random.uniform(0.8, 1.2)))
+
+
+def _permanent_reason(exc: aiomqtt.MqttError) -> str | None:
+    text = str(exc)
+    return next((why for marker, why in _PERMANENT.items() if marker in text), None)
 
 
 def _is_auth_refusal(exc: MqttConnectError) -> bool:

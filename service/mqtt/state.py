@@ -25,6 +25,7 @@ from dsp.events import (
     SetEndedEvent,
     Side,
 )
+from service.mqtt.routine_state import RoutineState, fold_routine
 
 
 class HoldState(BaseModel):
@@ -65,6 +66,9 @@ class SensorState(BaseModel):
     last_alert: AlertState | None = None
     battery_pct: int | None = None
     session_ended: bool = False
+    routine: RoutineState | None = Field(
+        default=None, description="the guided routine, if one runs or ran (docs/routines.md)"
+    )
 
 
 def fold(state: SensorState, event: Event) -> SensorState:
@@ -119,6 +123,8 @@ def fold(state: SensorState, event: Event) -> SensorState:
                 changes["battery_pct"] = event.battery_pct
         case SessionSummaryEvent():
             changes.update(session_ended=True, hold=None, set=None)
+        case _ if event.type.startswith("routine_"):
+            changes["routine"] = fold_routine(state.routine, event)
         case _:
             pass
     if all(getattr(state, k) == v for k, v in changes.items() if k not in _STAMP):

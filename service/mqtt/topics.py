@@ -15,7 +15,18 @@ _NODE_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")  # Home Assistant node and object i
 ONLINE = "online"
 OFFLINE = "offline"
 
-COMMANDS: tuple[str, ...] = ("calibrate", "exercise", "hold_target", "recording")
+COMMANDS: tuple[str, ...] = (
+    "calibrate",
+    "exercise",
+    "hold_target",
+    "recording",
+    # guided routines (service/mqtt/routine_commands.py)
+    "start_routine",
+    "next",
+    "skip",
+    "pain",
+    "stop_routine",
+)
 """Command names accepted on ``<prefix>/<sensor>/cmd/<name>``."""
 
 

@@ -88,7 +88,9 @@ def found_sets(events: Sequence[Event]) -> list[FoundSet]:
         members = tuple(r for _, r in mine)
         t0 = min((r.t_start for r in members), default=end.t_start)
         t1 = max((rep_interval(r)[1] for r in members), default=end.t)
-        out.append(FoundSet(t0, t1, end.exercise, end.count, _side_of(members), members))
+        # A set event that names its side itself is read as the person reads it.
+        side = getattr(end, "side", None) or _side_of(members)
+        out.append(FoundSet(t0, t1, end.exercise, end.count, side, members))
     loose: list[list[RepEvent]] = []
     for i, r in enumerate(reps):
         if i in used:

@@ -96,16 +96,25 @@ def test_tls_refuses_a_broker_signed_by_another_ca(
         timeout=60,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    assert "certificate verify failed" in done.stderr
-    # Nothing could be delivered: every event waits in the journal for a broker we trust.
-    spilled = (journal / "spill.jsonl").read_text().splitlines()
+    # Issue 14 finding 6: a wrong CA is a clear error and a non-zero exit, not warnings.
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("holdfast: error:")]
+    assert len(errors) == 1, done.stderr
+    # Given up after the retries, or (a short replay) ended first: named either way.
+    assert "not signed by the CA given" in errors[0]
+    assert "certificate verify failed" in errors[0]
+    # Nothing could be delivered: every event produced before it gave up waits in the
+    # journal of this broker, for a run that trusts it.
+    (target,) = [p for p in journal.iterdir() if p.is_dir()]
+    assert target.name.startswith(f"127.0.0.1-{broker.port}")
+    spilled = (target / "journal.jsonl").read_text().splitlines()
     events = [
         json.loads(json.loads(line)["payload"])
         for line in spilled
         if "/event/" in json.loads(line)["topic"]
     ]
-    assert [e["id"] for e in events] == [e["id"] for e in expected_events(bends_recording)]
+    expected = [e["id"] for e in expected_events(bends_recording)]
+    assert [e["id"] for e in events] == expected[: len(events)]
 
 
 async def test_wrong_password_is_a_clear_error_after_a_bounded_retry(

@@ -29,9 +29,10 @@ def test_memory_then_journal_in_put_order(tmp_path: Path) -> None:
     box = Outbox(tmp_path, max_memory=5)
     for i in range(23):
         box.put(_msg(i))
-    assert box.on_disk == 18
+    assert box.on_disk == 23  # write-ahead: every message is journaled, 5 also in memory
+    assert len(box) == 23
     assert _drain(box, 4) == [_msg(i) for i in range(23)]
-    assert not (tmp_path / "spill.jsonl").exists()  # delivered journal is removed
+    assert (tmp_path / "journal.jsonl").stat().st_size == 0  # delivered: emptied
 
 
 @settings(max_examples=60, deadline=None)
@@ -94,18 +95,18 @@ def test_a_crash_after_reading_back_repeats_rather_than_loses(tmp_path: Path) ->
 def test_a_damaged_journal_line_is_skipped_and_counted_not_fatal(tmp_path: Path) -> None:
     box = Outbox(tmp_path, max_memory=1)
     for i in range(6):
-        box.put(_msg(i))  # 0 in memory, 1..5 in the journal
-    box.close()  # the process dies without spilling 0
-    spill = tmp_path / "spill.jsonl"
-    lines = spill.read_bytes().splitlines(keepends=True)
-    lines[1] = b"\x00\x00 not json\n"  # message 2: a disk fault
-    lines[3] = b'{"topic": "holdfast/back/event/e1"}\n'  # message 4: fields missing
-    spill.write_bytes(b"".join(lines))
+        box.put(_msg(i))  # all six journaled, 0 also in memory
+    box.close()
+    journal = tmp_path / "journal.jsonl"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    lines[2] = b"\x00\x00 not json\n"  # message 2: a disk fault
+    lines[4] = b'{"topic": "holdfast/back/event/e1"}\n'  # message 4: fields missing
+    journal.write_bytes(b"".join(lines))
 
     again = Outbox(tmp_path, max_memory=1)
-    assert _drain(again, 2) == [_msg(1), _msg(3), _msg(5)]
+    assert _drain(again, 2) == [_msg(0), _msg(1), _msg(3), _msg(5)]
     assert again.corrupt == 2
-    assert not spill.exists()  # delivered: nothing is read twice on the next start
+    assert journal.stat().st_size == 0  # delivered: nothing is read twice on the next start
 
 
 def test_without_a_journal_the_overflow_is_counted(tmp_path: Path) -> None:
@@ -121,8 +122,20 @@ def test_the_journal_is_bounded_and_counts_what_it_refuses(tmp_path: Path) -> No
     box = Outbox(tmp_path, max_memory=1, max_disk_bytes=3 * line_bytes)
     for i in range(8):
         box.put(_msg(i))
-    assert box.dropped == 4  # 1 in memory, 3 lines on disk, the rest refused
-    assert _drain(box, 2) == [_msg(i) for i in range(4)]
+    assert box.dropped == 5  # 3 lines journaled (the first also in memory), the rest refused
+    assert _drain(box, 2) == [_msg(i) for i in range(3)]
+
+
+def test_a_full_journal_still_sends_what_fits_in_memory_and_counts_it(tmp_path: Path) -> None:
+    line_bytes = len(_msg(0).to_line()) + 1
+    box = Outbox(tmp_path, max_memory=10, max_disk_bytes=2 * line_bytes)
+    for i in range(6):
+        box.put(_msg(i))
+    assert (box.on_disk, box.unjournaled, box.dropped) == (2, 4, 0)
+    assert _drain(box, 4) == [_msg(i) for i in range(6)]
+    for i in range(6, 8):
+        box.put(_msg(i))  # delivered journal emptied: room again
+    assert box.on_disk == 2
 
 
 def test_one_service_per_journal(tmp_path: Path) -> None:

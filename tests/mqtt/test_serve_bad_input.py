@@ -52,4 +52,4 @@ def test_finding1_serve_replay_bad_input_is_one_line_and_exit_2(
     assert "ExceptionGroup" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("holdfast: error:")]
     assert len(errors) == 1, done.stderr
-    assert message in errors[0]
+    assert message in errors[0], done.stderr

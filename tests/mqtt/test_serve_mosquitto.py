@@ -256,7 +256,8 @@ async def test_undelivered_events_wait_in_the_journal_across_a_service_restart(
     task.cancel()
     # The first session's events first, in order, then the new session's.
     assert sub.events() == expected_first + expected_later
-    assert not (tmp_path / "journal" / "spill.jsonl").exists()
+    assert second.journal_dir == first.journal_dir  # the same broker: the same journal
+    assert (second.journal_dir / "journal.jsonl").stat().st_size == 0  # all delivered
 
 
 async def test_two_sensors_each_arrive_complete_and_in_order(

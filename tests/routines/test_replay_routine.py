@@ -69,3 +69,16 @@ def test_a_bad_routine_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert "no built-in routine 'nope'" in err
+
+
+def test_the_calibration_bend_is_not_the_first_exercise(capsys: pytest.CaptureFixture[str]) -> None:
+    """Told a stretch from the start, the chain would time the stand-and-bend as one: the
+    routine tells it only once the mounting is known."""
+    events = replay(capsys, str(RECORDINGS / "stretches.jsonl.gz"), "--routine", "stretches")
+    (done,) = [e for e in events if e["type"] == "calibrated" and e["stage"] == "complete"]
+    holds = [e for e in events if e["type"] == "hold_ended"]
+    assert holds
+    assert all(float(h["t_start"]) > float(done["t"]) for h in holds)  # type: ignore[arg-type]
+    first = next(e for e in events if e["type"] == "routine_set_ended")
+    assert first["exercise"] == "psoas_stretch"
+    assert first["side"] == "right"
