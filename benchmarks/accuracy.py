@@ -10,7 +10,8 @@ tuned-on people set, HELD-OUT set (never tune on it). Part 2 checks the real
 SisFall recordings in ``../shared/data/sisfall`` (samples CSVs + truth.json; never copied into
 this repository) when that folder is present: one flexion episode in each stoop trial (D16)
 whose waist tilt exceeds the flexion threshold, no repeated-flexion alert in the crouch (D15)
-and sit (D07, D09) trials, and (stricter) no alert of any kind and no flexion episode in them,
+and sit (D07, D09) trials, and (stricter) no alert of any kind and no flexion episode in them
+nor in the sit-lie-sit trials (D12: lying down and getting up are transitions, not bends),
 no flexion episode while walking (D01). The chain auto-calibrates
 each file, as it would for a user who straps a sensor on.
 """
@@ -30,7 +31,7 @@ from sensor.replay import Recording
 from sensor.simulator.people import HELDOUT, TUNED_ON, write_people_set
 from service.chain import events_from_items, pipeline_for
 from service.cmd_score import figures_by_group, score_paths
-from service.scoring.figures import format_columns
+from service.scoring.figures import format_columns, markdown_columns
 from service.scoring.report import format_table, summary
 from service.scoring.run import pair_folder
 
@@ -48,6 +49,7 @@ def sisfall_checks(folder: Path) -> dict[str, Any]:
         "stoop_one_episode": {"trials": 0, "passed": 0, "codes": ["D16"]},
         "no_repeated_alert_crouch_sit": {"trials": 0, "passed": 0, "codes": ["D15", "D07", "D09"]},
         "crouch_sit_no_alert_no_bend": {"trials": 0, "passed": 0, "codes": ["D15", "D07", "D09"]},
+        "sit_lie_sit_no_alert_no_bend": {"trials": 0, "passed": 0, "codes": ["D12"]},
         "no_episode_walking": {"trials": 0, "passed": 0, "codes": ["D01"]},
     }
     failures: dict[str, list[str]] = {k: [] for k in checks}
@@ -68,6 +70,7 @@ def sisfall_checks(folder: Path) -> dict[str, Any]:
             "stoop_one_episode": episodes == 1,
             "no_repeated_alert_crouch_sit": repeated == 0,
             "crouch_sit_no_alert_no_bend": alerts == 0 and episodes == 0,
+            "sit_lie_sit_no_alert_no_bend": alerts == 0 and episodes == 0,
             "no_episode_walking": episodes == 0,
         }
         for key in keys:
@@ -105,7 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         "--heldout", action="store_true", help="also the HELD-OUT people set (never tune on it)"
     )
     parser.add_argument("--sessions", type=int, default=None, help="people sessions per set")
+    parser.add_argument(
+        "--markdown", type=Path, default=None, help="also write the tables as Markdown here"
+    )
     args = parser.parse_args(argv)
+    if args.sisfall is not None and not (args.sisfall / "truth.json").exists():
+        parser.error(f"--sisfall {args.sisfall}: no truth.json there (a SisFall folder has one)")
 
     pairs = pair_folder(args.library)
     total, per_file = score_paths(pairs, args.context)
@@ -135,10 +143,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, cols in columns.items():
         print(format_columns(cols, f"{SET_TITLES[name]}, by kind of session"))
         print()
+    side = {SET_TITLES[n]: c["all"] for n, c in columns.items()}
     if len(columns) > 1:
-        side = {SET_TITLES[n]: c["all"] for n, c in columns.items()}
         print(format_columns(side, f"side by side ({mode})"))
         print()
+    if args.markdown is not None:
+        parts = [markdown_columns(side, f"figure ({mode})")]
+        parts += [markdown_columns(c, SET_TITLES[n]) for n, c in columns.items()]
+        if sisfall is not None:
+            parts.append("```\n" + _sisfall_text(sisfall) + "\n```")
+        args.markdown.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     if sisfall is None:
         print("SisFall: skipped (no ../shared/data/sisfall/truth.json here)")
     else:

@@ -28,9 +28,10 @@
    nothing moved before the first still period; a session that begins lying and *stays*
    there until its first still period is still read with the floor as up (not solved).
 
-6. **Getting up**: when the floor rest of 3 is *higher* than the first still period by
-   ``rise_m`` (vertical acceleration integrated between still periods, as the lumbar height
-   is, from the same up vector whatever the mounting), the person got up: the first still
+6. **Getting up**: when the floor rest of 3 is *higher* by ``rise_m`` than the last still
+   period at least ``lying_tilt_deg`` away from it in orientation (vertical acceleration
+   integrated between still periods, as the lumbar height is, from the same up vector
+   whatever the mounting), the person got up: the first still
    period was on the floor (a session that starts lying), up is here, and forward is the
    opposite of the last lean on the way up. Everything kept since the start (``buffer_s``)
    is then analysed with that mounting: the exercises done lying before are counted late.
@@ -45,6 +46,7 @@ over crossings (a few per bend), never over samples.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -147,6 +149,9 @@ class AutoCalibrator:
             rate_hz,
         )
         self._rise_now = np.empty(0)
+        self._rise_rests: deque[tuple[int, FloatArray, float]] = deque(maxlen=256)
+        self._rise_was_settled = False
+        self._seen = 0  # samples seen before this chunk
         self._recent_up = np.empty((0, 3))
         self._pre_scan = False
 
@@ -169,10 +174,7 @@ class AutoCalibrator:
                 self._keep(t_s, up, still)
                 return steps
             self._rise.height_m = _RISE_ANCHOR_M  # origin at the first still period
-            self._rise_now = np.full(up.shape[0], _RISE_ANCHOR_M)
-            self._rise_now[k + 1 :] = self._rise.update(
-                acc[k + 1 :], up[k + 1 :], still[k + 1 :], np.zeros(up.shape[0] - k - 1)
-            )
+            self._track_rise(acc, up, still, k + 1)
             # What came before the still period may hold the bend (a trial that starts with
             # it): search it now; anything it teaches is decided here, at sample k.
             pre_t = np.concatenate([self._pre_t, t_s[: k + 1]])
@@ -190,13 +192,44 @@ class AutoCalibrator:
                 return steps
             start = k + 1
         else:
-            self._rise_now = self._rise.update(acc, up, still, np.zeros(up.shape[0]))
+            self._track_rise(acc, up, still, 0)
         if self.forward_s is None and start < up.shape[0]:
             step = self._find_forward(t_s[start:], up[start:], still[start:], start)
             if step is not None:
                 steps.append(step)
         self._recent_up = np.vstack([self._recent_up, up])[-self._max_exc :]
+        self._seen += up.shape[0]
         return steps
+
+    def _track_rise(self, acc: FloatArray, up: FloatArray, still: np.ndarray, lo: int) -> None:
+        """Vertical displacement per sample from ``lo`` on, and the rests it was known at
+        (their first settled sample: sample number, up vector, displacement). A movement too
+        long to integrate loses the origin: the next rest starts a new one (only differences
+        between two rests are used)."""
+        n = up.shape[0]
+        self._rise_now = np.full(n, np.nan)
+        if lo >= n:
+            return
+        if np.isnan(self._rise.height_m):
+            self._rise.height_m = _RISE_ANCHOR_M
+        self._rise_now[lo:] = self._rise.update(acc[lo:], up[lo:], still[lo:], np.zeros(n - lo))
+        settled = self._rise.settled
+        starts = np.flatnonzero(settled & ~np.concatenate([[self._rise_was_settled], settled[:-1]]))
+        for i in starts.tolist():
+            h = float(self._rise_now[lo + i])
+            if not np.isnan(h):
+                self._rise_rests.append((self._seen + lo + i, up[lo + i], h))
+        self._rise_was_settled = bool(settled[-1])
+
+    def _rise_m(self, at: int, u: FloatArray) -> float:
+        """How much higher the body is at sample ``at`` of this chunk than at the last rest
+        far from ``u`` in orientation (the floor it got up from); NaN when unknown."""
+        h_now = float(self._rise_now[at]) if at < self._rise_now.shape[0] else np.nan
+        cos_far = np.cos(np.radians(self.settings.lying_tilt_deg))
+        for number, u_rest, h in reversed(self._rise_rests):
+            if number < self._seen + at and float(u_rest @ u) <= cos_far:
+                return h_now - h
+        return float("nan")
 
     def _started_elsewhere(self, pre_t: FloatArray, pre_up: FloatArray) -> None:
         """The first still period is on the floor and the session began far from it (module
@@ -318,13 +351,12 @@ class AutoCalibrator:
                 lean_dir = self._horizontal(up[int(after[0])])
             elif rest >= 0:
                 lean_dir = None
-            at = k + offset
-            rising = (
-                not self._pre_scan
-                and at < self._rise_now.shape[0]
-                and self._rise_now[at] - _RISE_ANCHOR_M >= s.rise_m
-            )
-            if rising:
+            rise = np.nan if self._pre_scan else self._rise_m(k + offset, up[k])
+            if abs(rise) < s.rise_m:
+                # Neither down nor up: rolling over from one lying posture to another (a
+                # session that began lying). Wait for clearer evidence.
+                continue
+            if rise >= s.rise_m:
                 self._upright_run, self._floor_run = int(up_run[-1]), int(floor_run[-1])
                 step = self._got_up(up, k, offset)
                 if step is not None:

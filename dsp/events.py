@@ -113,12 +113,27 @@ class SensorStatusEvent(EventBase):
     """Link and data health: connection changes, gaps, dropped bytes, battery."""
 
     type: Literal["sensor_status"] = "sensor_status"
-    status: Literal["connected", "disconnected", "gap", "decode_errors", "battery"]
+    status: Literal[
+        "connected",
+        "disconnected",
+        "gap",
+        "decode_errors",
+        "battery",
+        "data_lost",
+        "device_message",
+    ] = Field(
+        description="data_lost: the sensor or the link lost or dropped data (detail says what, "
+        "lost_count how much); device_message: something the device said that needs no "
+        "action (a reply, a message not for us), in detail"
+    )
     gap_s: float | None = Field(default=None, description="length of a gap in the samples")
     malformed_total: int | None = Field(
         default=None, description="payload runs dropped as malformed since the session started"
     )
     battery_pct: int | None = None
+    lost_count: int | None = Field(
+        default=None, description="data_lost: packets or samples lost, where known"
+    )
     detail: str = ""
 
 

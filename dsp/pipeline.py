@@ -188,6 +188,13 @@ class Pipeline:
     def on_battery(self, t_s: float, battery_pct: int) -> list[Event]:
         return self._status(t_s, "battery", battery_pct=battery_pct)
 
+    def on_data_lost(self, t_s: float, detail: str, lost_count: int | None) -> list[Event]:
+        """The sensor or the link lost data (the next batch says whether there is a gap)."""
+        return self._status(t_s, "data_lost", detail=detail, lost_count=lost_count)
+
+    def on_device_message(self, t_s: float, detail: str) -> list[Event]:
+        return self._status(t_s, "device_message", detail=detail)
+
     def on_decode_errors(self, t_s: float, malformed_total: int) -> list[Event]:
         self._malformed_total = malformed_total
         return self._status(t_s, "decode_errors", malformed_total=malformed_total)
@@ -258,18 +265,11 @@ class Pipeline:
         return self._stamper.stamp(out)
 
     def _calibrated_event(
-        self,
-        t: float,
-        method: str,
-        stage: str = "complete",
-        evidence: CalibrationStep | None = None,
+        self, t: float, method: str, stage: str = "complete", how: CalibrationStep | None = None
     ) -> CalibratedEvent:
         assert self._up_s is not None
         fwd = self._rotation[0] if self._rotation is not None else None
-        fields: dict[str, object] = {}
-        if evidence is not None:
-            fields["learned_from"] = evidence.evidence
-            fields["backlog_s"] = round(self._backlog.duration_s(), 3)
+        learnt = {} if how is None else {"learned_from": how.evidence}
         return CalibratedEvent.model_validate(
             {
                 "t": t,
@@ -278,7 +278,8 @@ class Pipeline:
                 "stage": stage,
                 "up_sensor": tuple(round(float(v), 4) for v in self._up_s),
                 "forward_sensor": None if fwd is None else tuple(round(float(v), 4) for v in fwd),
-                **fields,
+                "backlog_s": None if how is None else round(self._backlog.duration_s(), 3),
+                **learnt,
             }
         )
 
@@ -300,9 +301,6 @@ class Pipeline:
             self._analyse(offset + lo, t[lo:hi], acc[lo:hi], up[lo:hi], still[lo:hi], out)
             if self._rotation is None:  # kept for when the mounting is known
                 self._backlog.add(Stretch(t[lo:hi], acc[lo:hi], up[lo:hi], still[lo:hi]))
-        for step in steps:
-            if step.index >= n:  # (never past the chunk; kept for safety)
-                self._apply_calibration(offset + n - 1, float(t[-1]), step, out)
 
     def _apply_calibration(self, index: int, t: float, step: CalibrationStep, out: Pending) -> None:
         self._up_s = step.up_s
@@ -318,7 +316,7 @@ class Pipeline:
             return
         assert step.forward_s is not None
         self._rotation = rotation_from_vectors(step.up_s, step.forward_s)
-        out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto", evidence=step)))
+        out.append((index, RANK_CALIBRATED, self._calibrated_event(t, "auto", how=step)))
         stretch = self._backlog.take()
         if stretch is not None:
             self._catch_up(index, t, stretch, step.bend_t_s, out)

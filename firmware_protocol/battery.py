@@ -13,6 +13,7 @@ through :func:`read_replies`.
 from __future__ import annotations
 
 from firmware_protocol.errors import IncompleteError, MalformedError
+from firmware_protocol.messages import Battery, DeviceMessage
 
 MODEL = "battery"
 
@@ -42,12 +43,12 @@ def encode_level(pct: int) -> bytes:
     return bytes([min(max(int(pct), 0), MAX_PCT)])
 
 
-def read_replies(char_uuid: str, value: bytes) -> tuple[tuple[str, object], ...]:
-    """``(("battery_pct", n),)`` for a Battery Level value; ``()`` for any other characteristic.
+def read_replies(char_uuid: str, value: bytes) -> tuple[DeviceMessage, ...]:
+    """``(Battery(n),)`` for a Battery Level value; ``()`` for any other characteristic.
 
     A malformed or empty value raises (``MalformedError`` / ``IncompleteError``): the caller
     counts it like any other decode error.
     """
     if char_uuid.lower() != LEVEL_UUID:
         return ()
-    return (("battery_pct", decode_level(value)),)
+    return (Battery(decode_level(value)),)

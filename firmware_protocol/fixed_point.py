@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from firmware_protocol.errors import ConfigError
+from firmware_protocol.messages import DeviceMessage
 from firmware_protocol.profile import DecodeResult
 from firmware_protocol.samples import DecodedSamples, FloatArray
 
@@ -40,10 +41,10 @@ def to_int16(values: FloatArray, lsb_per_unit: float) -> Int16Array:
 
 
 def nothing(
-    with_gyro: bool, malformed: int = 0, replies: Iterable[tuple[str, object]] = ()
+    with_gyro: bool, malformed: int = 0, messages: Iterable[DeviceMessage] = ()
 ) -> DecodeResult:
-    """A result with no samples (and maybe a malformed count or replies)."""
-    return DecodeResult(DecodedSamples.empty(with_gyro), malformed, tuple(replies))
+    """A result with no samples (and maybe a malformed count or messages)."""
+    return DecodeResult(DecodedSamples.empty(with_gyro), malformed, tuple(messages))
 
 
 def check_rate(field: str, rate_hz: float, allowed_hz: Iterable[float]) -> float:

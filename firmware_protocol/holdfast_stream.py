@@ -17,6 +17,7 @@ session's first value) and the rate and ranges they were sampled with.
 from __future__ import annotations
 
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,14 @@ import numpy as np
 from firmware_protocol import battery
 from firmware_protocol.errors import IncompleteError, MalformedError
 from firmware_protocol.fixed_point import check_rate, int16_xyz, nothing, to_int16
-from firmware_protocol.profile import Command, DecodeResult, DeviceProfile
+from firmware_protocol.messages import (
+    DeviceMessage,
+    DroppedData,
+    LostPackets,
+    RateConfirmed,
+    StreamRestart,
+)
+from firmware_protocol.profile import Command, DecodedRun, DecodeResult, DeviceProfile
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, DecodedSamples, FloatArray
 
 MODEL = "holdfast"
@@ -149,19 +157,18 @@ class HoldfastStreamDecoder:
         except (IncompleteError, MalformedError):
             # A notification is a whole packet: a cut one never completes.
             return nothing(with_gyro=False, malformed=1)
-        replies: list[tuple[str, object]] = []
+        replies: list[DeviceMessage] = []
         if self._last_seq is not None:
             step = (packet.sequence - self._last_seq) % SEQ_MODULO
             if step == 0:
-                return nothing(
-                    packet.gyro_dps is not None, 0, [("duplicate_packet", packet.sequence)]
-                )
+                dup = DroppedData(f"duplicate packet {packet.sequence}", 1)
+                return nothing(packet.gyro_dps is not None, 0, [dup])
             if step > SEQ_MODULO // 2:
                 # Far backwards: the device restarted its counter (and its clock).
-                replies.append(("stream_restart", packet.sequence))
+                replies.append(StreamRestart(packet.sequence))
                 self.reset()
             elif step > 1:
-                replies.append(("lost_packets", step - 1))
+                replies.append(LostPackets(step - 1))
         self._last_seq = packet.sequence
         t_first_s = self._unwrap(packet.t_first_us) / 1e6
         n = len(packet.acc_mps2)
@@ -169,9 +176,13 @@ class HoldfastStreamDecoder:
         samples = DecodedSamples(packet.acc_mps2, packet.gyro_dps, t)
         if packet.rate_hz != self._rate_hz:
             # Said once, and again when the sensor changes it (it may snap our request).
-            replies.append(("rate_hz", packet.rate_hz))
+            replies.append(RateConfirmed(packet.rate_hz))
             self._rate_hz = packet.rate_hz
         return DecodeResult(samples, 0, tuple(replies))
+
+    def feed_many(self, payloads: Sequence[bytes]) -> DecodedRun | None:
+        """Always one by one: every packet carries a sequence number to check."""
+        return None
 
     def _unwrap(self, clock_us: int) -> int:
         # A jump back by more than half the range is the 32-bit counter wrapping (every 71.6

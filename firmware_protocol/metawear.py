@@ -18,13 +18,15 @@ than ``MAX_UNPAIRED_SAMPLES`` the acc samples go out alone (``gyro_dps=None``) a
 says so, so a dead gyro never holds the accelerometer back.
 
 The two chips use different config bytes and register ids, so there are two profiles. The
-start sequence reads the module info first (``03 80`` / ``13 80``); a board whose chip does
-not match the profile answers with a ``("chip_mismatch", text)`` reply so the sensor layer
-can stop and pick :func:`profile_for_acc_implementation`.
+start sequence reads the module info first (``03 80`` / ``13 80``); the decoder passes the
+reply on as a ``ModuleInfo`` message and each profile's ``wrong_profile`` check names the
+other profile when the board's accelerometer is the other chip, so a live source reconnects
+with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +34,21 @@ import numpy as np
 from firmware_protocol import battery
 from firmware_protocol.errors import ConfigError, MalformedError
 from firmware_protocol.fixed_point import check_rate, int16_xyz, nothing, to_int16
-from firmware_protocol.profile import Command, DecodeResult, DeviceProfile
+from firmware_protocol.messages import (
+    Battery,
+    DeviceMessage,
+    DroppedData,
+    ModuleInfo,
+    Unhandled,
+    UnpairedSamples,
+)
+from firmware_protocol.profile import (
+    Command,
+    DecodedRun,
+    DecodeResult,
+    DeviceProfile,
+    SampleEncoder,
+)
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, DecodedSamples, FloatArray
 
 SERVICE_UUID = "326a9000-85cb-9195-d9dd-464cfbbae75a"
@@ -100,16 +116,6 @@ class MetaWearSettings:
         if self.gyro_range_dps not in GYRO_LSB_PER_DPS:
             allowed = [str(r) for r in GYRO_LSB_PER_DPS]
             raise ConfigError("gyro_range_dps", f"unsupported {self.gyro_range_dps}", allowed)
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleInfo:
-    """A register-0 read reply; a 2-byte reply means the module is absent."""
-
-    module: int
-    present: bool
-    implementation: int | None = None
-    revision: int | None = None
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -204,21 +210,25 @@ class MetaWearDecoder:
     def reset(self) -> None:
         self._acc, self._gyro = [], []
 
+    def feed_many(self, payloads: Sequence[bytes]) -> DecodedRun | None:
+        """Always one by one: accelerometer and gyro packets are paired across payloads."""
+        return None
+
     def feed(self, payload: bytes) -> DecodeResult:
-        replies: list[tuple[str, object]] = []
+        replies: list[DeviceMessage] = []
         try:
             self._dispatch(payload, replies)
         except MalformedError:
             return nothing(self.settings.with_gyro, 1, replies)
         return DecodeResult(self._take_samples(replies), 0, tuple(replies))
 
-    def _dispatch(self, payload: bytes, replies: list[tuple[str, object]]) -> None:
+    def _dispatch(self, payload: bytes, replies: list[DeviceMessage]) -> None:
         if len(payload) < 2:
             raise MalformedError("metawear", "shorter than module + register", payload)
         module, register = payload[0], payload[1]
         chip = self.chip
         if register == READ_BIT | REG_INFO and module in (MODULE_ACC, MODULE_GYRO):
-            replies.extend(self._module_info(module, payload))
+            replies.append(decode_module_info(payload))
         elif module == MODULE_ACC and register == chip.acc_packed_register:
             self._acc.append(_xyz(payload, PACKED_SAMPLES) * self._acc_scale)
         elif module == MODULE_ACC and register == REG_ACC_DATA:
@@ -229,27 +239,11 @@ class MetaWearDecoder:
             self._gyro.append(_xyz(payload, 1) * self._gyro_scale)
         elif module == MODULE_SETTINGS and register == READ_BIT | REG_SETTINGS_BATTERY:
             pct, millivolts = decode_battery(payload)
-            replies += [("battery_pct", pct), ("battery_mv", millivolts)]
+            replies.append(Battery(pct, millivolts))
         else:
-            replies.append(("unhandled", payload.hex(" ")))
+            replies.append(Unhandled("message", payload.hex(" ")))
 
-    def _module_info(self, module: int, payload: bytes) -> list[tuple[str, object]]:
-        info = decode_module_info(payload)
-        out: list[tuple[str, object]] = [("module_info", info)]
-        chip = self.chip
-        expected = chip.acc_implementation if module == MODULE_ACC else chip.gyro_implementation
-        if not info.present:
-            out.append(("module_absent", module))
-        elif info.implementation != expected:
-            name = "accelerometer" if module == MODULE_ACC else "gyro"
-            text = (
-                f"{name} implementation {info.implementation} is not {chip.name.upper()} "
-                f"({expected}): use the other MetaWear model"
-            )
-            out.append(("chip_mismatch", text))
-        return out
-
-    def _take_samples(self, replies: list[tuple[str, object]]) -> DecodedSamples:
+    def _take_samples(self, replies: list[DeviceMessage]) -> DecodedSamples:
         acc = np.vstack(self._acc) if self._acc else np.empty((0, 3))
         if not self.settings.with_gyro:
             self._acc = []
@@ -259,11 +253,11 @@ class MetaWearDecoder:
         if n == 0 and len(acc) > MAX_UNPAIRED_SAMPLES:
             # The gyro stream is dead: let the accelerometer through on its own.
             self._acc = []
-            replies.append(("unpaired_acc", len(acc)))
+            replies.append(UnpairedSamples(len(acc)))
             return DecodedSamples(acc)
         if n == 0 and len(gyro) > MAX_UNPAIRED_SAMPLES:
             drop = len(gyro) - MAX_UNPAIRED_SAMPLES
-            replies.append(("unpaired_gyro_dropped", drop))
+            replies.append(DroppedData("gyro samples without accelerometer", drop))
             gyro = gyro[drop:]
         self._acc = [acc[n:]] if len(acc) > n else []
         self._gyro = [gyro[n:]] if len(gyro) > n else []
@@ -387,12 +381,30 @@ def _profile(chip: Chip, boards: str) -> DeviceProfile:
         notes=(
             "Packed acc+gyro, 3 samples per notification, no timestamps: host sample clock. "
             "The advertised name is user-settable: filter scans on the service UUID. "
-            "A chip_mismatch reply means the other MetaWear model is needed."
+            "The module info picks the other MetaWear model when the chip differs."
         ),
         extra_read_uuids=(battery.LEVEL_UUID,),
         read_replies=battery.read_replies,
         battery_uuid=battery.LEVEL_UUID,
+        wrong_profile=_chip_check(chip),
+        encoder=SampleEncoder(
+            lambda acc, gyro, _euler: encode_samples(acc, gyro, chip, _SETTINGS),
+            samples_per_notification=PACKED_SAMPLES,
+        ),
     )
+
+
+def _chip_check(chip: Chip) -> Callable[[DeviceMessage], DeviceProfile | None]:
+    def wrong_profile(message: DeviceMessage) -> DeviceProfile | None:
+        # MetaWear boards all advertise "MetaWear"; the accelerometer's module info says
+        # which IMU the board has, and the two need different commands.
+        if not isinstance(message, ModuleInfo) or message.module != MODULE_ACC:
+            return None
+        if message.implementation is None or message.implementation == chip.acc_implementation:
+            return None
+        return profile_for_acc_implementation(message.implementation)
+
+    return wrong_profile
 
 
 PROFILE_BMI160 = _profile(BMI160, "MetaMotion R / RL / C")

@@ -16,11 +16,21 @@ board and 1 ms is reported to crash v1, so neither is ever sent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from firmware_protocol.errors import IncompleteError, MalformedError
 from firmware_protocol.fixed_point import check_rate, int16_xyz, nothing, to_int16
-from firmware_protocol.profile import Command, DecodeResult, DeviceProfile
+from firmware_protocol.messages import DeviceMessage, RateConfirmed
+from firmware_protocol.profile import (
+    Command,
+    DecodedRun,
+    DecodeResult,
+    DeviceProfile,
+    SampleEncoder,
+    one_sample_each,
+)
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, DecodedSamples, FloatArray
 
 MODEL = "microbit"
@@ -62,8 +72,15 @@ class MicrobitDecoder:
         except (IncompleteError, MalformedError):
             return nothing(with_gyro=False, malformed=1)
 
+    def feed_many(self, payloads: Sequence[bytes]) -> DecodedRun | None:
+        return one_sample_each(payloads, PAYLOAD_LEN, _decode_joined)
+
     def reset(self) -> None:
         """Nothing is buffered between notifications."""
+
+
+def _decode_joined(buf: bytes, n: int) -> DecodedSamples:
+    return DecodedSamples(int16_xyz(buf, 0, n) * (STANDARD_GRAVITY_MPS2 / MILLI_G_PER_G))
 
 
 # --- encoding (simulator and BLE emulator) ---------------------------------------------------
@@ -99,11 +116,15 @@ def snap_period_ms(requested_ms: int, steps_ms: tuple[int, ...] = DOCUMENTED_PER
     return min(steps_ms, key=lambda step: (abs(step - requested_ms), step))
 
 
-def read_replies(char_uuid: str, value: bytes) -> tuple[tuple[str, object], ...]:
-    """``(("period_ms", n),)`` for the period read-back, ``()`` for anything else."""
+def read_replies(char_uuid: str, value: bytes) -> tuple[DeviceMessage, ...]:
+    """The rate the board snapped the period to, from the period read-back; ``()`` for
+    anything else. (A period of 0 reads as no rate at all: a malformed value.)"""
     if char_uuid.lower() != PERIOD_UUID:
         return ()
-    return (("period_ms", decode_period(value)),)
+    period_ms = decode_period(value)
+    if period_ms == 0:
+        raise MalformedError(MODEL, "period read back as 0 ms", value)
+    return (RateConfirmed(1000.0 / period_ms),)
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -140,4 +161,5 @@ PROFILE = DeviceProfile(
     ),
     extra_read_uuids=(PERIOD_UUID,),
     read_replies=read_replies,
+    encoder=SampleEncoder(lambda acc, _gyro, _euler: encode_samples(acc)),
 )

@@ -24,7 +24,7 @@ tells the two apart by the first byte (``F0``/``0F``/short ``01 ..`` vs. a >= 10
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,7 @@ import numpy as np
 from firmware_protocol import battery
 from firmware_protocol.errors import IncompleteError, MalformedError
 from firmware_protocol.fixed_point import check_rate, nothing
+from firmware_protocol.messages import DeviceInfo, Unhandled
 from firmware_protocol.polar_pmd_control import (
     FEATURES,
     MEAS_ACC,
@@ -43,12 +44,13 @@ from firmware_protocol.polar_pmd_control import (
     SET_RESOLUTION,
     SET_SAMPLE_RATE,
     UNSOLICITED_STOP,
+    CpResponse,
     decode_cp_response,
     decode_features,
     start_request,
     stop_request,
 )
-from firmware_protocol.profile import Command, DecodeResult, DeviceProfile
+from firmware_protocol.profile import Command, DecodedRun, DecodeResult, DeviceProfile
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, DecodedSamples, FloatArray
 
 MODEL = "polar"
@@ -149,6 +151,13 @@ def _signed(value: int, bits: int) -> int:
     return (value ^ sign) - sign
 
 
+def cp_response_message(response: CpResponse) -> DeviceInfo:
+    """A control point answer in words: which request, which measurement, how it went."""
+    outcome = "ok" if response.ok else f"refused: {response.status_text}"
+    text = f"opcode {response.opcode}, measurement {response.measurement_type}: {outcome}"
+    return DeviceInfo("control point response", text)
+
+
 class PolarPmdDecoder:
     """Frames and control point indications; keeps the factor and the last frame time."""
 
@@ -171,17 +180,23 @@ class PolarPmdDecoder:
                 features = decode_features(payload)
             except (IncompleteError, MalformedError):
                 return nothing(False, 1)  # a notification is a whole message: count, go on
-            return nothing(False, 0, (("features", features),))
+            return nothing(False, 0, (DeviceInfo("features", str(sorted(features))),))
         if payload[:1] == bytes([UNSOLICITED_STOP]) and len(payload) < HEADER_LEN:
-            return nothing(False, 0, (("stream_stopped", tuple(payload[1:])),))
+            stopped = DeviceInfo("stream_stopped", f"measurement types {list(payload[1:])}")
+            return nothing(False, 0, (stopped,))
         try:
             frame = decode_frame(payload, self._factor)
         except (IncompleteError, MalformedError):
             return nothing(False, 1)
         if frame.measurement_type != MEAS_ACC:
-            return nothing(False, 0, (("ignored_frame", frame.measurement_type),))
+            ignored = Unhandled("frame", f"measurement type {frame.measurement_type}")
+            return nothing(False, 0, (ignored,))
         acc = frame.values * MG_TO_MPS2
         return DecodeResult(DecodedSamples(acc, None, self._sample_times(frame)))
+
+    def feed_many(self, payloads: Sequence[bytes]) -> DecodedRun | None:
+        """Always one by one: frames carry their own timestamps and sample counts."""
+        return None
 
     def _control(self, payload: bytes) -> DecodeResult:
         try:
@@ -191,7 +206,7 @@ class PolarPmdDecoder:
         if response.ok and response.opcode == OP_START and response.measurement_type == MEAS_ACC:
             factor = response.settings.get(SET_FACTOR)
             self._factor = float(factor[0]) if factor else 1.0
-        return nothing(False, 0, (("cp_response", response),))
+        return nothing(False, 0, (cp_response_message(response),))
 
     def _sample_times(self, frame: PmdFrame) -> FloatArray:
         n = len(frame.values)

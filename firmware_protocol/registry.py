@@ -22,6 +22,10 @@ PROFILES: dict[str, DeviceProfile] = {
 }
 
 
+SIMULATED_MODEL = witmotion.MODEL
+"""The family the simulator speaks when none is named (``serve --simulate``, the demo)."""
+
+
 def profile_for(model: str) -> DeviceProfile:
     """The profile of ``model``; a ``ConfigError`` listing the known models otherwise."""
     try:

@@ -15,6 +15,7 @@ if the length or any field is out of range.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,15 @@ import numpy as np
 from firmware_protocol import battery
 from firmware_protocol.errors import IncompleteError, MalformedError
 from firmware_protocol.fixed_point import check_rate, int16_xyz, nothing, to_int16
-from firmware_protocol.profile import Command, DecodeResult, DeviceProfile
+from firmware_protocol.messages import DeviceInfo, DeviceMessage, RateConfirmed
+from firmware_protocol.profile import (
+    Command,
+    DecodedRun,
+    DecodeResult,
+    DeviceProfile,
+    SampleEncoder,
+    one_sample_each,
+)
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, DecodedSamples, FloatArray
 
 MODEL = "thingy52"
@@ -73,8 +82,16 @@ class Thingy52Decoder:
         except (IncompleteError, MalformedError):
             return nothing(with_gyro=True, malformed=1)
 
+    def feed_many(self, payloads: Sequence[bytes]) -> DecodedRun | None:
+        return one_sample_each(payloads, RAW_LEN, _decode_joined)
+
     def reset(self) -> None:
         """Nothing is buffered between notifications."""
+
+
+def _decode_joined(buf: bytes, n: int) -> DecodedSamples:
+    acc = int16_xyz(buf, 0, n, RAW_LEN) * (STANDARD_GRAVITY_MPS2 / ACC_LSB_PER_G)
+    return DecodedSamples(acc, int16_xyz(buf, 6, n, RAW_LEN) / GYRO_LSB_PER_DPS)
 
 
 # --- motion configuration --------------------------------------------------------------------
@@ -138,11 +155,11 @@ def decode_motion_config(value: bytes) -> MotionConfig:
     return config
 
 
-def read_replies(char_uuid: str, value: bytes) -> tuple[tuple[str, object], ...]:
-    """Read-backs: the motion config (``("rate_hz", f)`` too) and the battery level."""
+def read_replies(char_uuid: str, value: bytes) -> tuple[DeviceMessage, ...]:
+    """Read-backs: the motion config (the rate it sets, confirmed) and the battery level."""
     if char_uuid.lower() == MOTION_CONFIG_UUID:
         config = decode_motion_config(value)
-        return (("motion_config", config), ("rate_hz", float(config.motion_freq_hz)))
+        return (DeviceInfo("motion_config", repr(config)), RateConfirmed(config.motion_freq_hz))
     return battery.read_replies(char_uuid, value)
 
 
@@ -202,4 +219,5 @@ PROFILE = DeviceProfile(
     extra_read_uuids=(MOTION_CONFIG_UUID, battery.LEVEL_UUID),
     read_replies=read_replies,
     battery_uuid=battery.LEVEL_UUID,
+    encoder=SampleEncoder(lambda acc, gyro, _euler: encode_samples(acc, gyro)),
 )

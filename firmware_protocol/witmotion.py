@@ -10,12 +10,20 @@ Quirk: the UUIDs use the non-standard base ``...00805f9a34fb`` ("9a"); short for
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from firmware_protocol.errors import ConfigError, IncompleteError, MalformedError
-from firmware_protocol.profile import Command, DecodeResult, DeviceProfile
+from firmware_protocol.messages import Battery, DeviceInfo, DeviceMessage
+from firmware_protocol.profile import (
+    Command,
+    DecodedRun,
+    DecodeResult,
+    DeviceProfile,
+    SampleEncoder,
+)
 from firmware_protocol.samples import STANDARD_GRAVITY_MPS2, DecodedSamples, FloatArray
 
 MODEL = "witmotion"
@@ -177,13 +185,26 @@ class WitMotionDecoder:
         buf = self._pending + payload if self._pending else payload
         frames = decode_frames(buf)
         self._pending = buf[frames.consumed :]
-        replies: tuple[tuple[str, object], ...] = tuple(
-            ("register", reply) for reply in frames.registers
-        )
+        messages: list[DeviceMessage] = []
         for reply in frames.registers:
             if reply.start_register == REG_BATTERY:
-                replies += (("battery_pct", battery_percent(reply.values[0] / 100.0)),)
-        return DecodeResult(frames.samples, frames.malformed_runs, replies)
+                messages.append(Battery(battery_percent(reply.values[0] / 100.0)))
+            else:
+                text = f"registers from 0x{reply.start_register:02x}: {list(reply.values)}"
+                messages.append(DeviceInfo("register", text))
+        return DecodeResult(frames.samples, frames.malformed_runs, tuple(messages))
+
+    def feed_many(self, payloads: Sequence[bytes]) -> DecodedRun | None:
+        """Notifications of whole data frames with nothing pending: one ``frombuffer``."""
+        if self._pending or not payloads or any(len(p) % FRAME_LEN or not p for p in payloads):
+            return None
+        buf = b"".join(payloads)
+        whole = len(buf)
+        if not _aligned(buf, whole):
+            return None
+        frames = _decode_aligned(buf, whole, malformed_runs=0)
+        per = np.fromiter((len(p) // FRAME_LEN for p in payloads), np.int64, len(payloads))
+        return DecodedRun(frames.samples, per)
 
     def reset(self) -> None:
         self._pending = b""
@@ -286,6 +307,14 @@ def battery_percent(volts: float) -> int:
     return 0
 
 
+def _encode_notifications(
+    acc_mps2: FloatArray, gyro_dps: FloatArray | None, euler_deg: FloatArray
+) -> list[bytes]:
+    """One 20-byte data frame per notification, as the sensor sends them."""
+    stream = encode_samples(acc_mps2, gyro_dps, euler_deg)
+    return [stream[i : i + FRAME_LEN] for i in range(0, len(stream), FRAME_LEN)]
+
+
 PROFILE = DeviceProfile(
     model=MODEL,
     display_name="WitMotion WT901BLE / BWT901BLE5.0 / WT9011DCL",
@@ -301,4 +330,6 @@ PROFILE = DeviceProfile(
     start_commands=start_commands,
     stop_commands=stop_commands,
     notes="No timestamps: host sample clock. Battery via register 0x64 read.",
+    battery_poll=Command(WRITE_UUID, read_register(REG_BATTERY)),
+    encoder=SampleEncoder(_encode_notifications),
 )

@@ -1,7 +1,7 @@
 """Decoded packets gathered into one :class:`SampleBatch` (arrays concatenated once).
 
-Shared by the replay of raw recordings and the live BLE source, so a recording and the live
-run it was made from cut their samples into batches the same way.
+Used by :class:`sensor.decode_loop.DecodeLoop`, so a recording and the live run it was made
+from cut their samples into batches the same way.
 """
 
 from __future__ import annotations
@@ -28,6 +28,18 @@ class BatchBuilder:
         if n == 0:
             return
         self._t.append(np.full(n, t_host_s))
+        self._acc.append(samples.acc_mps2)
+        if samples.gyro_dps is not None:
+            self._gyro.append(samples.gyro_dps)
+        if samples.t_device_s is not None:
+            self._tdev.append(samples.t_device_s)
+
+    def add_many(self, t_host_s: FloatArray, samples: DecodedSamples, packets: int) -> None:
+        """Samples of ``packets`` notifications decoded at once, each with its arrival time."""
+        self.packets += packets
+        if len(samples) == 0:
+            return
+        self._t.append(t_host_s)
         self._acc.append(samples.acc_mps2)
         if samples.gyro_dps is not None:
             self._gyro.append(samples.gyro_dps)

@@ -52,7 +52,7 @@ class RawHeader(BaseModel):
     format: Literal["holdfast-raw"] = RAW_FORMAT
     version: int = Field(default=RAW_VERSION, ge=1, le=RAW_VERSION)
     device: str
-    nominal_rate_hz: float
+    nominal_rate_hz: float = Field(strict=True)  # strict: JSON true is not 1 Hz
     start_utc: datetime
     sensor: str | None = None
     sensor_address: str | None = None

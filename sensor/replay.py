@@ -12,13 +12,14 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from firmware_protocol.profile import DeviceProfile, StreamDecoder
+from firmware_protocol.profile import DeviceProfile
 from firmware_protocol.registry import profile_for
-from sensor.batching import BatchBuilder
+from firmware_protocol.samples import Packet
+from sensor.decode_loop import DecodeLoop
 from sensor.errors import RecordingError
-from sensor.recording import Marker, MountingSpec, RawRecording, is_raw_recording
+from sensor.recording import MountingSpec, RawRecording, is_raw_recording
 from sensor.samples_csv import SamplesCsv
-from sensor.source import LinkStatus, SourceItem
+from sensor.source import LinkKind, LinkStatus, SourceItem
 
 PACKETS_PER_BATCH = 256
 
@@ -94,10 +95,11 @@ def _stem(path: Path) -> str:
 def _decode_raw(
     raw: RawRecording, profile: DeviceProfile, info: RecordingInfo, packets_per_batch: int
 ) -> Iterator[SourceItem]:
-    decoder: StreamDecoder = profile.make_decoder()
-    malformed_total = 0
-    gap_next = False
-    builder = BatchBuilder()
+    """The recording through the same decode loop a live sensor's packets go through."""
+    loop = DecodeLoop(
+        info.sensor, profile, info.nominal_rate_hz, packets_per_batch=packets_per_batch
+    )
+    run: list[Packet] = []
     items = iter(raw)
     while True:
         try:
@@ -106,42 +108,21 @@ def _decode_raw(
             break
         except RecordingError:
             # Deliver every sample read before the bad line, then report it.
-            batch = builder.flush(info.sensor, info.nominal_rate_hz, gap_next)
-            if batch is not None:
-                yield batch
+            yield from loop.packets(run)
+            yield from loop.flush()
             raise
-        if isinstance(item, Marker):
-            batch = builder.flush(info.sensor, info.nominal_rate_hz, gap_next)
-            if batch is not None:
-                yield batch
-                gap_next = False
-            if item.marker == "disconnect":
-                decoder.reset()
-                gap_next = True
-                yield LinkStatus(info.sensor, item.t_s, "disconnected", item.detail)
-            else:
-                yield LinkStatus(info.sensor, item.t_s, "connected", item.detail)
+        if isinstance(item, Packet):
+            run.append(item)
+            if len(run) >= packets_per_batch:
+                yield from loop.packets(run)
+                run = []
             continue
-        if item.char_uuid not in profile.notify_uuids:
-            continue  # e.g. battery reads recorded beside the stream
-        result = decoder.feed(item.payload)
-        if result.malformed:
-            malformed_total += result.malformed
-            yield LinkStatus(
-                info.sensor, item.t_s, "decode_errors", malformed_total=malformed_total
-            )
-        for kind, value in result.replies:
-            if kind == "battery_pct" and isinstance(value, int):
-                yield LinkStatus(info.sensor, item.t_s, "battery", battery_pct=value)
-        builder.add(item.t_s, result.samples)
-        if builder.packets >= packets_per_batch:
-            batch = builder.flush(info.sensor, info.nominal_rate_hz, gap_next)
-            if batch is not None:
-                yield batch
-                gap_next = False
-    batch = builder.flush(info.sensor, info.nominal_rate_hz, gap_next)
-    if batch is not None:
-        yield batch
+        yield from loop.packets(run)
+        run = []
+        kind: LinkKind = "disconnected" if item.marker == "disconnect" else "connected"
+        yield from loop.status(LinkStatus(info.sensor, item.t_s, kind, item.detail))
+    yield from loop.packets(run)
+    yield from loop.flush()
 
 
 class ReplaySource:

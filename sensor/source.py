@@ -14,7 +14,9 @@ from typing import Literal, Protocol
 
 from firmware_protocol.samples import Packet, SampleBatch
 
-LinkKind = Literal["connected", "disconnected", "battery", "decode_errors"]
+LinkKind = Literal[
+    "connected", "disconnected", "battery", "decode_errors", "data_lost", "device_message"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +24,9 @@ class LinkStatus:
     """Something about the link rather than the samples.
 
     ``t_s``: seconds since session start. ``kind``: what happened. ``battery_pct`` for
-    ``battery``; ``malformed_total`` (payload runs dropped so far) for ``decode_errors``.
+    ``battery``; ``malformed_total`` (payload runs dropped so far) for ``decode_errors``;
+    ``lost_count`` (how many, where known; ``detail`` says of what) for ``data_lost``; the
+    device's words in ``detail`` for ``device_message``.
     """
 
     sensor: str
@@ -31,6 +35,7 @@ class LinkStatus:
     detail: str = ""
     battery_pct: int | None = None
     malformed_total: int | None = None
+    lost_count: int | None = None
 
 
 SourceItem = SampleBatch | LinkStatus

@@ -56,10 +56,6 @@ QUEUE_ITEMS = 64
 _END = None
 
 EventSink = Callable[[Event], None]
-Companion = Callable[["App"], contextlib.AbstractAsyncContextManager[object]]
-"""Something that runs beside the app on its broker (the history recorder): entered once the
-(embedded) broker is up and before any source starts, exited after the last event was
-delivered and before the embedded broker stops."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +159,6 @@ class App:
         sinks: Sequence[EventSink] = (),
         flush_timeout_s: float = 10.0,
         exercise: str | None = None,
-        companions: Sequence[Companion] = (),
         routine: RoutineSpec | None = None,
         pain_before: int | None = None,
     ) -> None:
@@ -178,7 +173,6 @@ class App:
         self.specs = list(specs)
         self.sinks = list(sinks)
         self.flush_timeout_s = flush_timeout_s
-        self.companions = list(companions)
         m = settings.mqtt
         self.topics = Topics(
             gateway_prefix(m.topic_prefix, settings.gateway_id), m.discovery_prefix
@@ -240,8 +234,6 @@ class App:
             async with contextlib.AsyncExitStack() as stack:
                 if self.embedded is not None:
                     await stack.enter_async_context(self.embedded)
-                for companion in self.companions:
-                    await stack.enter_async_context(companion(self))
                 await self._run_tasks()
         except BaseExceptionGroup as group:
             # One error, never an ExceptionGroup: ours (bad input, a refused login) becomes the

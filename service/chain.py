@@ -31,6 +31,10 @@ def apply_status(pipeline: Pipeline, status: LinkStatus) -> list[Event]:
             return pipeline.on_battery(status.t_s, status.battery_pct or 0)
         case "decode_errors":
             return pipeline.on_decode_errors(status.t_s, status.malformed_total or 0)
+        case "data_lost":
+            return pipeline.on_data_lost(status.t_s, status.detail, status.lost_count)
+        case "device_message":
+            return pipeline.on_device_message(status.t_s, status.detail)
 
 
 def last_time(item: SourceItem) -> float:

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import dataclasses
 import logging
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from firmware_protocol.errors import ConfigError
 from service.config import HoldfastSettings
 from service.errors import HistoryError
-
-if TYPE_CHECKING:
-    from service.app import App, Companion
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +239,7 @@ def run_plot(args: argparse.Namespace) -> int:
         from service.history.plot import trend_png
     except ImportError as exc:  # matplotlib is an extra
         raise ConfigError(
-            "history plot", "needs matplotlib", "pip install 'holdfast[plot]'"
+            "history plot", "needs matplotlib", "pip install 'holdfast[report]'"
         ) from exc
     from service.history.trends import weekly
 
@@ -311,33 +305,36 @@ def recorder_address(settings: HoldfastSettings) -> Any:
     )
 
 
-def history_companion(settings: HoldfastSettings) -> Companion:
-    """The recorder inside ``holdfast serve`` (``history.record``): still only an MQTT
-    subscriber, on the service's own broker (the embedded one included), subscribed before
-    the first event and drained after the last."""
+class InProcessRecorder:
+    """The recorder inside ``holdfast serve`` (``history.record``), run beside the app like a
+    display: still only an MQTT subscriber of the service's broker (the embedded one too),
+    subscribed before the first event is published, drained after the last."""
 
-    @contextlib.asynccontextmanager
-    async def run(app: App) -> AsyncIterator[object]:
+    def __init__(self, settings: HoldfastSettings) -> None:
+        self.settings = settings
+        self.recorder: Any = None
+        self.store: Any = None
+
+    async def __aenter__(self) -> InProcessRecorder:
         from service.history.recorder import Recorder
 
-        address = recorder_address(settings)
-        if app.embedded is not None:
-            address = dataclasses.replace(
-                address, host=app.embedded.bind, port=app.embedded.tcp_port
-            )
-        store = await asyncio.to_thread(open_store, settings)
-        recorder = Recorder(store, address, settings.mqtt.topic_prefix)
-        recorder.start()
-        try:
-            if not await asyncio.to_thread(recorder.wait_subscribed, 10.0):
-                log.warning("history: not subscribed yet; the first events may be missed")
-            yield recorder
-        finally:
-            await asyncio.to_thread(recorder.stop, DRAIN_S)
-            store.close()
-            log.info("history: %d events stored in %s", recorder.stored, store.name)
+        self.store = await asyncio.to_thread(open_store, self.settings)
+        self.recorder = Recorder(
+            self.store, recorder_address(self.settings), self.settings.mqtt.topic_prefix
+        )
+        self.recorder.start()
+        if not await asyncio.to_thread(self.recorder.wait_subscribed, 10.0):
+            log.warning("history: not subscribed yet; the first events may be missed")
+        return self
 
-    return run
+    async def finish(self, timeout_s: float = DRAIN_S) -> None:
+        """Return once the last events have arrived and are stored (or after ``timeout_s``)."""
+        await asyncio.to_thread(self.recorder.wait_idle, max(timeout_s, DRAIN_S))
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await asyncio.to_thread(self.recorder.stop)
+        self.store.close()
+        log.info("history: %d events stored in %s", self.recorder.stored, self.store.name)
 
 
-__all__ = ["HistoryError", "history_companion", "open_store", "recorder_address", "register"]
+__all__ = ["HistoryError", "InProcessRecorder", "open_store", "recorder_address", "register"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from firmware_protocol.errors import ConfigError
+from firmware_protocol.registry import SIMULATED_MODEL
 from sensor.simulator.link_model import LinkSettings
 from sensor.simulator.output import encodable_devices, write_simulation
 from sensor.simulator.script import builtin_names, load_script
@@ -29,8 +30,8 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", type=Path, help="output .jsonl[.gz] or .csv")
     p.add_argument(
         "--device",
-        default="witmotion",
-        help="csv or a device model with an encoder (default witmotion)",
+        default=SIMULATED_MODEL,
+        help=f"csv or a device model with an encoder (default {SIMULATED_MODEL})",
     )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from firmware_protocol.errors import ConfigError
+from firmware_protocol.registry import SIMULATED_MODEL
 from sensor.ble import AUTO, BleSettings, BleSource
 from sensor.simulator.output import write_raw
 from sensor.simulator.script import load_script
@@ -24,7 +25,7 @@ def simulated(script: str, workdir: Path, *, speed: float, seed: int = 1) -> Sou
     loaded = load_script(script)
     sim = simulate(loaded, SimulationSettings(seed=seed))
     path = workdir / f"simulated-{loaded.name}-{seed}.jsonl"
-    write_raw(sim, path, "witmotion")
+    write_raw(sim, path, SIMULATED_MODEL)
     return SourceSpec.replay(path, speed=speed)
 
 

@@ -61,6 +61,7 @@ class _Set:
     roms: list[float] = field(default_factory=list)
     last_t: float = 0.0
     pending: RepEvent | None = None  # auto mode: the first rep waits for a second
+    first_way: tuple[float, float] = (0.0, 0.0)  # (pitch, |roll|) of the first rep
     candidate: tuple[Returned, str] | None = None  # a small, differently named rep
 
     @property
@@ -78,6 +79,20 @@ MOVEMENT: dict[str, str] = {"toe_touch": "standing_flexion", "forward_bend": "st
 
 def _movement(name: str) -> str:
     return MOVEMENT.get(name, name)
+
+
+def _way(d: Returned) -> tuple[float, float]:
+    """Which way an excursion went: (pitch, |roll|) at its peak. The roll's sign is the side,
+    and alternating exercises change it every rep."""
+    return d.shape.pitch_deg, abs(d.shape.roll_deg)
+
+
+def same_way(a: tuple[float, float], b: tuple[float, float], max_deg: float = 45.0) -> bool:
+    """Two excursions went the same way (within ``max_deg``): the reps of one exercise do;
+    fidgeting between sets (random small turns, no two alike) mostly does not."""
+    dot = a[0] * b[0] + a[1] * b[1]
+    norm = float(np.hypot(*a) * np.hypot(*b))
+    return norm > 0 and dot >= norm * float(np.cos(np.radians(max_deg)))
 
 
 def _alike(first: RepEvent, name: str, d: Returned) -> bool:
@@ -260,10 +275,19 @@ class RepCounter:
         rom = d.shape.peak_deg
         st = self.current
         found: Found = []
-        if st is not None and st.pending is not None and not _alike(st.pending, name, d):
+        if (
+            st is not None
+            and st.pending is not None
+            and not (_alike(st.pending, name, d) and same_way(st.first_way, _way(d)))
+        ):
             st = self.current = None  # the lone excursion before was something else
+        elif st is not None and exercise is None and not same_way(st.first_way, _way(d)):
+            # Not told the exercise, and this one went another way than the set's reps: not
+            # one of them (fidgeting after a set). The set ends; this may start another.
+            found += self._close(index, t)
+            st = None
         if st is None:
-            st = self.current = _Set(t_start=round(d.shape.t_leave, 4))
+            st = self.current = _Set(t_start=round(d.shape.t_leave, 4), first_way=_way(d))
         st.names.append(name)
         st.roms.append(rom)
         st.last_t = t

@@ -17,15 +17,6 @@ from sensor.source import LinkStatus
 
 
 @dataclass(frozen=True, slots=True)
-class Replies:
-    """Values read from characteristics (battery, read-backs), as ``(kind, value)`` pairs."""
-
-    t_s: float
-    replies: tuple[tuple[str, object], ...]
-    malformed: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class LinkFailed:
     """The connection task ended for good (the sensor was never found, a config error)."""
 
@@ -37,7 +28,7 @@ class StreamEnded:
     """The stream was stopped on purpose and everything that arrived before it was handed out."""
 
 
-InboxItem = Packet | LinkStatus | Replies | LinkFailed | StreamEnded
+InboxItem = Packet | LinkStatus | LinkFailed | StreamEnded
 
 
 class Inbox:
@@ -57,7 +48,8 @@ class Inbox:
         self._items.append(packet)
         self._ready.set()
 
-    def put(self, item: LinkStatus | Replies | LinkFailed | StreamEnded) -> None:
+    def put(self, item: Packet | LinkStatus | LinkFailed | StreamEnded) -> None:
+        """A link event, or a value read from a characteristic (as a packet): never dropped."""
         self._items.append(item)
         self._ready.set()
 

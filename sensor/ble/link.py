@@ -23,24 +23,17 @@ from collections.abc import Callable
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 
-from firmware_protocol import battery, witmotion
-from firmware_protocol.errors import ConfigError, DecodeError, HoldfastError
+from firmware_protocol.errors import ConfigError, HoldfastError
 from firmware_protocol.profile import Command, DeviceProfile
 from firmware_protocol.samples import Packet
 from sensor.ble.discovery import FoundSensor, find_sensor
 from sensor.ble.errors import BLE_ERRORS, sensor_error
-from sensor.ble.inbox import Inbox, LinkFailed, Replies
+from sensor.ble.inbox import Inbox, LinkFailed
 from sensor.ble.settings import BleSettings
 from sensor.errors import SensorError
 from sensor.source import LinkStatus
 
 log = logging.getLogger(__name__)
-
-#: Devices that report their battery inside the notification stream, and the write that
-#: asks for it (the reply is decoded with the samples). The profile has no field for this.
-IN_STREAM_BATTERY_POLL: dict[str, Command] = {
-    witmotion.MODEL: Command(witmotion.WRITE_UUID, witmotion.read_register(witmotion.REG_BATTERY)),
-}
 
 #: Addresses held by a source in this process, so two ``auto`` sources pick two sensors.
 CLAIMED: set[str] = set()
@@ -198,7 +191,7 @@ class Link:
             await self._write(client, command)
         for uuid in profile.extra_read_uuids:
             if uuid != profile.battery_uuid:  # read just below, not twice
-                self._put_read(profile, uuid, bytes(await client.read_gatt_char(uuid)))
+                self._put_read(uuid, bytes(await client.read_gatt_char(uuid)))
         if profile.battery_uuid is not None:
             await self._read_battery(client)
 
@@ -222,28 +215,19 @@ class Link:
         if command.delay_after_s > 0:
             await asyncio.sleep(command.delay_after_s)
 
-    def _put_read(self, profile: DeviceProfile, uuid: str, value: bytes) -> None:
-        t_s = self.clock_s()
-        try:
-            replies = (
-                battery.read_replies(uuid, value)
-                if uuid == profile.battery_uuid
-                else profile.read_replies(uuid, value)
-            )
-        except DecodeError as exc:
-            log.warning("%s: unreadable value of %s: %s", self.sensor_id, uuid, exc)
-            self.inbox.put(Replies(t_s, (), malformed=1))
-            return
-        self.inbox.put(Replies(t_s, replies))
+    def _put_read(self, uuid: str, value: bytes) -> None:
+        # A read value goes through the inbox like a notification (and so into a raw
+        # recording): the decode loop parses it, live and in a replay alike.
+        self.inbox.put(Packet(self.clock_s(), uuid, value))
 
     async def _read_battery(self, client: BleakClient) -> None:
         profile = self.profile
         assert profile is not None
         if profile.battery_uuid is not None:
             value = bytes(await client.read_gatt_char(profile.battery_uuid))
-            self._put_read(profile, profile.battery_uuid, value)
-        elif (poll := IN_STREAM_BATTERY_POLL.get(profile.model)) is not None:
-            await self._write(client, poll)
+            self._put_read(profile.battery_uuid, value)
+        elif profile.battery_poll is not None:
+            await self._write(client, profile.battery_poll)
 
     async def _watch(self, client: BleakClient) -> str:
         """Wait for the link to go; poll the battery meanwhile. Returns why it ended."""

@@ -9,9 +9,9 @@ from bleak.backends.characteristic import BleakGATTCharacteristic
 
 from firmware_protocol import battery
 from firmware_protocol.errors import DecodeError
+from firmware_protocol.messages import Battery
 from sensor.ble.discovery import FoundSensor
 from sensor.ble.errors import BLE_ERRORS, sensor_error
-from sensor.ble.link import IN_STREAM_BATTERY_POLL
 from sensor.errors import SensorError
 
 
@@ -22,7 +22,7 @@ async def read_battery_pct(found: FoundSensor, timeout_s: float) -> int:
     ``SensorError`` when it cannot be read (no way to ask, no answer, a BLE failure).
     """
     profile = found.profile
-    poll = IN_STREAM_BATTERY_POLL.get(profile.model)
+    poll = profile.battery_poll
     if profile.battery_uuid is None and poll is None:
         raise SensorError(found.address, f"{profile.display_name} does not report its battery")
     try:
@@ -47,9 +47,9 @@ async def _in_stream(
     def on_notification(_char: BleakGATTCharacteristic, data: bytearray) -> None:
         if answer.done():
             return
-        for kind, value in decoder.feed(bytes(data)).replies:
-            if kind == "battery_pct" and isinstance(value, int):
-                answer.set_result(value)
+        for message in decoder.feed(bytes(data)).messages:
+            if isinstance(message, Battery):
+                answer.set_result(message.pct)
                 return
 
     for uuid in found.profile.notify_uuids:

@@ -5,7 +5,6 @@ fixed header start time, fixed number formats."""
 from __future__ import annotations
 
 import gzip
-import inspect
 import json
 import os
 import tempfile
@@ -13,13 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from firmware_protocol.errors import ConfigError
-from firmware_protocol.profile import DeviceProfile
 from firmware_protocol.registry import PROFILES
 from firmware_protocol.samples import FloatArray, Packet
 from sensor.errors import RecordingError
@@ -27,16 +24,10 @@ from sensor.recording import Marker, MountingSpec, RawHeader, RawRecordingWriter
 from sensor.samples_csv import write_samples_csv
 from sensor.simulator.session import Simulation
 
-Encoder = Callable[..., Any]
-
-#: Devices that pack several samples into one notification (MetaWear: triples of samples,
-#: an accelerometer packet then a gyro packet); every other device sends one per sample.
-PACKED_SAMPLES_PER_NOTIFICATION = {"metawear-bmi160": 3, "metawear-bmi270": 3}
-
 
 @dataclass(frozen=True, slots=True)
 class DeviceEncoder:
-    """How to turn samples into the notifications of one device model.
+    """How to turn samples into the notifications of one device model (from its profile).
 
     ``encode(acc, gyro, euler)`` gives the payloads for a run of samples: with
     ``samples_per_notification`` 1, exactly one payload per sample; otherwise the payloads of
@@ -50,59 +41,19 @@ class DeviceEncoder:
     encode: Callable[[FloatArray, FloatArray | None, FloatArray], list[bytes]]
 
 
-def _module_encoder(profile: DeviceProfile) -> tuple[ModuleType, Encoder] | None:
-    module = inspect.getmodule(profile.make_decoder)
-    encoder = getattr(module, "encode_samples", None) if module is not None else None
-    if module is None or not callable(encoder):
-        return None
-    return module, encoder
-
-
 def encodable_devices() -> dict[str, DeviceEncoder]:
-    """Registered device models whose module offers ``encode_samples``."""
-    out: dict[str, DeviceEncoder] = {}
-    for model in sorted(PROFILES):
-        profile = PROFILES[model]
-        found = _module_encoder(profile)
-        if found is None:
-            continue
-        module, encoder = found
-        params = inspect.signature(encoder).parameters
-        fixed: dict[str, Any] = {}
-        if "chip" in params:
-            # One module, several chips (MetaWear): the model names the chip.
-            chip = getattr(module, model.rsplit("-", 1)[-1].upper(), None)
-            if chip is None:
-                continue
-            fixed["chip"] = chip
-        out[model] = DeviceEncoder(
+    """Registered device models whose profile carries an encoder."""
+    return {
+        model: DeviceEncoder(
             model,
             profile.notify_uuids[0],
             profile.has_gyro,
-            PACKED_SAMPLES_PER_NOTIFICATION.get(model, 1),
-            _adapter(encoder, set(params), fixed),
+            profile.encoder.samples_per_notification,
+            profile.encoder.encode,
         )
-    return out
-
-
-def _adapter(
-    encoder: Encoder, params: set[str], fixed: dict[str, Any]
-) -> Callable[[FloatArray, FloatArray | None, FloatArray], list[bytes]]:
-    def encode(acc: FloatArray, gyro: FloatArray | None, euler: FloatArray) -> list[bytes]:
-        kwargs = dict(fixed)
-        if "gyro_dps" in params:
-            kwargs["gyro_dps"] = gyro
-        if "angles_deg" in params:
-            kwargs["angles_deg"] = euler
-        result = encoder(acc, **kwargs)
-        if isinstance(result, bytes | bytearray):
-            # A byte stream of equal-sized frames (WitMotion): one frame per sample.
-            n = acc.shape[0]
-            size = len(result) // max(1, n)
-            return [bytes(result[i * size : (i + 1) * size]) for i in range(n)]
-        return [bytes(p) for p in result]
-
-    return encode
+        for model, profile in sorted(PROFILES.items())
+        if profile.encoder is not None
+    }
 
 
 def truth_path_for(out: Path) -> Path:

@@ -52,14 +52,17 @@ def table(figures: list[Figure]) -> str:
     lines = []
     for r in rows:
         cells = [r[0].ljust(widths[0]), *(r[i].rjust(widths[i]) for i in range(1, 5))]
-        lines.append("  ".join(cells) + ("  " + r[5] if r[5] else ""))
+        lines.append(("  ".join(cells) + ("  " + r[5] if r[5] else "")).rstrip())
     return "\n".join(lines)
 
 
 def as_json(figures: list[Figure], context: dict[str, object]) -> str:
     """One JSON object: every key's value, plus ``targets``/``passed``/``notes`` and the
     context (machine, mode)."""
-    out: dict[str, object] = {f.key: f.value for f in figures}
+    # NaN (not measurable, e.g. a replay too short to time) is null: strict JSON has no NaN.
+    out: dict[str, object] = {
+        f.key: None if f.value is None or math.isnan(f.value) else f.value for f in figures
+    }
     out["targets"] = {
         f.key: {"target": f.target, "better": f.better, "unit": f.unit}
         for f in figures

@@ -94,6 +94,8 @@ class LiveResult:
     end_to_end_ms: list[float]
     cpu_pct: float
     measured_s: float
+    messages_per_s: float = 0.0  # every publish of the run, per second of it
+    bytes_per_s: float = 0.0  # topic + payload bytes of those
 
     @staticmethod
     def percentile(values: list[float], q: float) -> float:
@@ -105,6 +107,8 @@ class _PublishTap:
 
     def __init__(self) -> None:
         self.calls: list[tuple[float, bytes]] = []
+        self.messages = 0  # every publish (events, angles, state), for broker sizing
+        self.payload_bytes = 0
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
@@ -112,10 +116,13 @@ class _PublishTap:
 
         original = aiomqtt.Client.publish
         calls = self.calls
+        tap = self
 
         async def publish(client: Any, topic: str, payload: Any = None, **kwargs: Any) -> Any:
+            raw = payload.encode() if isinstance(payload, str) else (payload or b"")
+            tap.messages += 1
+            tap.payload_bytes += len(raw) + len(topic)
             if topic.endswith("/angle") and "/event/" not in topic:
-                raw = payload.encode() if isinstance(payload, str) else payload
                 calls.append((time.monotonic(), raw))
             return await original(client, topic, payload, **kwargs)
 
@@ -146,9 +153,27 @@ asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
 """
 
 
+@dataclass(frozen=True)
+class Broker:
+    port: int
+    pid: int
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds the broker process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def mosquitto(workdir: Path) -> Iterator[int | None]:
     """A Mosquitto on a free localhost port (``None`` when it is not installed)."""
+    with mosquitto_broker(workdir) as broker:
+        yield None if broker is None else broker.port
+
+
+@contextlib.contextmanager
+def mosquitto_broker(workdir: Path) -> Iterator[Broker | None]:
+    """:func:`mosquitto` with the broker's process id (to read its CPU time)."""
     exe = shutil.which("mosquitto") or (
         "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
     )
@@ -173,7 +198,7 @@ def mosquitto(workdir: Path) -> Iterator[int | None]:
     proc = subprocess.Popen([exe, "-c", str(config)], stderr=subprocess.DEVNULL)
     try:
         _wait_port(port)
-        yield port
+        yield Broker(port, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -277,12 +302,15 @@ def run_live(
             received.append((float(stamp), payload.encode()))
     cpu_s = cpu[2] - cpu[0]
     wall_s = cpu[3] - cpu[1]
+    run_s = duration_s + warmup_s
     return LiveResult(
         sensors,
         _latencies(tap.calls, t0, warmup_s),
         _latencies(received, t0, warmup_s),
         cpu_s / wall_s * 100,
         wall_s,
+        tap.messages / run_s,
+        tap.payload_bytes / run_s,
     )
 
 

@@ -149,6 +149,12 @@ def _live(plan: Plan, batch_interval_s: float) -> list[Figure]:
         Figure("e2e_p99_ms_1", pct(one.end_to_end_ms, 99), "ms", 30, "lower"),
         Figure(f"e2e_p99_ms_{n}", pct(many.end_to_end_ms, 99), "ms", 30, "lower"),
         Figure(
+            "mqtt_msgs_per_s_per_sensor",
+            many.messages_per_s / n,
+            "msg/s",
+            note=f"every publish, {many.bytes_per_s / n / 1e3:.1f} kB/s per sensor",
+        ),
+        Figure(
             f"live_messages_{n}",
             float(len(many.to_client_ms)),
             "angles",

@@ -96,3 +96,22 @@ def format_columns(columns: dict[str, dict[str, Any]], title: str) -> str:
         cells = "".join(f"{_cell(columns[n].get(key), kind):>{width}}" for n in names)
         lines.append(f"{label:<34}{cells}{target:>10}")
     return "\n".join(lines)
+
+
+def markdown_columns(columns: dict[str, dict[str, Any]], title: str) -> str:
+    """The same table in Markdown (for docs/accuracy.md)."""
+    names = list(columns)
+    lines = [
+        f"| {title} | " + " | ".join(GROUP_TITLES.get(n, n) for n in names) + " | target |",
+        "|---" * (len(names) + 2) + "|",
+    ]
+    section = ""
+    for key, label, kind, target in _ROWS:
+        cells = " | ".join(_cell(columns[n].get(key), kind) for n in names)
+        # Markdown loses the indentation: an indented row names its section.
+        if label.startswith(" "):
+            name = f"{section}: {label.strip()}"
+        else:
+            name, section = label, label.split(" (")[0]
+        lines.append(f"| {name} | {cells} | {target} |")
+    return "\n".join(lines)

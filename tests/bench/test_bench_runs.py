@@ -23,7 +23,12 @@ KEYS = (
     "e2e_p99_ms_2",
     "rss_growth_mb_8h",
     "help_s",
+    "mqtt_msgs_per_s_per_sensor",
 )
+
+
+def _no_nan(name: str) -> None:
+    raise AssertionError(f"{name} in the JSON: strict JSON has no NaN or Infinity")
 
 
 @pytest.mark.slow
@@ -37,7 +42,7 @@ def test_smoke_json_has_every_figure_with_targets() -> None:
         check=True,
         timeout=300,
     )
-    report = json.loads(done.stdout)
+    report = json.loads(done.stdout, parse_constant=_no_nan)
     missing = [k for k in KEYS if k not in report]
     assert not missing
     for key in ("chain_samples_per_s", "help_s", "live_cpu_pct_2"):

@@ -96,9 +96,10 @@ async def test_a_consumer_that_falls_behind_gets_drops_counted_and_a_gap(
             if source.dropped_packets > 0 and isinstance(item, SampleBatch) and item.gap_before:
                 break
     await source.close()
-    drops = [i for i in items if isinstance(i, LinkStatus) and i.kind == "decode_errors"]
+    drops = [i for i in items if isinstance(i, LinkStatus) and i.kind == "data_lost"]
     assert drops
     assert "dropped" in drops[0].detail
+    assert drops[0].lost_count
     batches = [i for i in items if isinstance(i, SampleBatch)]
     assert all(len(b) <= 10 for b in batches)  # never more than the queue holds
 

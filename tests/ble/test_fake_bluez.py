@@ -9,6 +9,7 @@ from bleak import BleakClient, BleakScanner
 from fakebluez.harness import DeviceSpec, FakeControl
 
 from firmware_protocol import witmotion
+from firmware_protocol.messages import Battery
 
 from .conftest import StartFake
 
@@ -41,8 +42,8 @@ async def test_scanner_finds_the_device_and_client_gets_notifications(
 
     decoder = witmotion.WitMotionDecoder()
     results = [decoder.feed(p) for p in payloads]
-    replies = [r for res in results for r in res.replies]
-    assert ("battery_pct", 75) in replies
+    messages = [m for res in results for m in res.messages]
+    assert Battery(75) in messages
     assert sum(len(res.samples) for res in results) == stats["samples"]
     assert stats["rate_hz"] == 50.0
     assert sum(res.malformed for res in results) == 0

@@ -179,3 +179,17 @@ def test_going_straight_down_before_any_still_moment_takes_up_from_the_start() -
     up_only = next(e for e in of_type(events, CalibratedEvent) if e.stage == "up_only")
     assert up_only.up_sensor[1] < -0.9  # the sensor's -y is the head: the start, not the floor
     assert [(s.exercise, s.count) for s in of_type(events, SetEndedEvent)] == [("bridge", 3)]
+
+
+def test_rolling_over_on_the_floor_does_not_teach_forward_as_if_lying_down() -> None:
+    # The session starts on the right side and rolls onto the back: no rise and no drop,
+    # so it is not read as lying down from standing (the side would be "up").
+    keys = [
+        Key(0.0, 0.0, 88.0, 0.17),
+        Key(4.0, 0.0, 88.0, 0.17),
+        Key(5.5, SUPINE, 0.0, LYING_M),
+        Key(12.0, SUPINE, 0.0, LYING_M),
+    ]
+    motion = simulate(keys, RATE_HZ, ("+y", "-z"), noise_acc_mps2=0.05, noise_gyro_dps=0.5)
+    events = run([as_batch(motion, rate_hz=RATE_HZ)])
+    assert [e.stage for e in of_type(events, CalibratedEvent)] == ["up_only"]

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from firmware_protocol import battery
 from firmware_protocol.errors import IncompleteError, MalformedError
+from firmware_protocol.messages import Battery
 
 
 def test_worked_example_5a_is_90_percent() -> None:
@@ -39,5 +40,5 @@ def test_empty_is_incomplete_and_bad_values_malformed() -> None:
 
 
 def test_read_replies_only_for_the_level_characteristic() -> None:
-    assert battery.read_replies(battery.LEVEL_UUID.upper(), b"\x57") == (("battery_pct", 87),)
+    assert battery.read_replies(battery.LEVEL_UUID.upper(), b"\x57") == (Battery(87),)
     assert battery.read_replies("e95dfb24-251d-470a-a062-fa1922dfa9a8", b"\x57") == ()

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from firmware_protocol import holdfast_stream as hs
 from firmware_protocol.errors import ConfigError, IncompleteError, MalformedError
+from firmware_protocol.messages import DroppedData, LostPackets, RateConfirmed, StreamRestart
 
 G = 9.80665
 EXAMPLE = bytes.fromhex(
@@ -46,7 +47,7 @@ def test_worked_example_from_the_spec() -> None:
     assert result.malformed == 0
     assert result.samples.t_device_s is not None
     np.testing.assert_allclose(result.samples.t_device_s, [1.0, 1.02])
-    assert result.replies == (("rate_hz", 50.0),)
+    assert result.messages == (RateConfirmed(50.0),)
 
 
 def test_encoder_reproduces_the_example() -> None:
@@ -101,16 +102,16 @@ def _packet(seq: int, t_us: int, n: int = 2, rate_hz: float = 100.0) -> bytes:
 
 def test_sequence_gaps_duplicates_and_restarts() -> None:
     decoder = hs.HoldfastStreamDecoder()
-    assert decoder.feed(_packet(10, 0)).replies == (("rate_hz", 100.0),)
-    assert decoder.feed(_packet(11, 20_000)).replies == ()
+    assert decoder.feed(_packet(10, 0)).messages == (RateConfirmed(100.0),)
+    assert decoder.feed(_packet(11, 20_000)).messages == ()
     lost = decoder.feed(_packet(15, 100_000))
-    assert lost.replies == (("lost_packets", 3),)
+    assert lost.messages == (LostPackets(3),)
     assert len(lost.samples) == 2
     duplicate = decoder.feed(_packet(15, 100_000))
-    assert duplicate.replies == (("duplicate_packet", 15),)
+    assert duplicate.messages == (DroppedData("duplicate packet 15", 1),)
     assert len(duplicate.samples) == 0
     restart = decoder.feed(_packet(0, 5_000, rate_hz=50.0))
-    assert restart.replies == (("stream_restart", 0), ("rate_hz", 50.0))
+    assert restart.messages == (StreamRestart(0), RateConfirmed(50.0))
     assert restart.samples.t_device_s is not None
     np.testing.assert_allclose(restart.samples.t_device_s, [0.005, 0.025])
 
@@ -118,8 +119,8 @@ def test_sequence_gaps_duplicates_and_restarts() -> None:
 def test_sequence_wraps_without_loss() -> None:
     decoder = hs.HoldfastStreamDecoder()
     decoder.feed(_packet(65535, 0))
-    assert decoder.feed(_packet(0, 20_000)).replies == ()
-    assert decoder.feed(_packet(2, 60_000)).replies == (("lost_packets", 1),)
+    assert decoder.feed(_packet(0, 20_000)).messages == ()
+    assert decoder.feed(_packet(2, 60_000)).messages == (LostPackets(1),)
 
 
 def test_clock_wrap_keeps_time_increasing() -> None:
@@ -212,7 +213,7 @@ def test_round_trip(
 @given(st.binary(max_size=80))
 def test_random_bytes_never_crash_and_are_accounted_for(payload: bytes) -> None:
     result = hs.HoldfastStreamDecoder().feed(payload)
-    assert result.malformed + len(result.samples) >= 1 or result.replies
+    assert result.malformed + len(result.samples) >= 1 or result.messages
 
 
 def test_profile() -> None:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from firmware_protocol import metawear
 from firmware_protocol.errors import ConfigError, MalformedError
+from firmware_protocol.messages import Battery, DroppedData, ModuleInfo, Unhandled, UnpairedSamples
 from firmware_protocol.metawear import BMI160, BMI270, MetaWearDecoder, MetaWearSettings
 
 G = 9.80665
@@ -54,23 +55,25 @@ def test_example_3_gyro_500_is_paired_with_acc() -> None:
 
 def test_example_4_battery() -> None:
     result = MetaWearDecoder().feed(bytes.fromhex("11 8C 63 34 10"))
-    assert result.replies == (("battery_pct", 99), ("battery_mv", 4148))
+    assert result.messages == (Battery(99, 4148),)
     assert metawear.encode_battery(99, 4148) == bytes.fromhex("11 8C 63 34 10")
 
 
-def test_module_info_replies_and_chip_mismatch() -> None:
+def test_module_info_and_the_profiles_chip_check() -> None:
     good = MetaWearDecoder(BMI160).feed(bytes.fromhex("03 80 01 02"))
-    assert good.replies == (("module_info", metawear.ModuleInfo(0x03, True, 1, 2)),)
+    assert good.messages == (ModuleInfo(0x03, True, 1, 2),)
+    assert metawear.PROFILE_BMI160.wrong_profile(good.messages[0]) is None
     gyro = MetaWearDecoder(BMI270).feed(bytes.fromhex("13 80 01 00"))
-    assert gyro.replies == (("module_info", metawear.ModuleInfo(0x13, True, 1, 0)),)
+    assert gyro.messages == (ModuleInfo(0x13, True, 1, 0),)
+    assert metawear.PROFILE_BMI270.wrong_profile(gyro.messages[0]) is None
     wrong = MetaWearDecoder(BMI160).feed(bytes.fromhex("03 80 04 00"))
-    kinds = [kind for kind, _ in wrong.replies]
-    assert kinds == ["module_info", "chip_mismatch"]
+    assert wrong.messages == (ModuleInfo(0x03, True, 4, 0),)
+    assert metawear.PROFILE_BMI160.wrong_profile(wrong.messages[0]) is metawear.PROFILE_BMI270
     assert metawear.profile_for_acc_implementation(4) is metawear.PROFILE_BMI270
     assert metawear.profile_for_acc_implementation(1) is metawear.PROFILE_BMI160
     assert metawear.profile_for_acc_implementation(3) is None
     absent = MetaWearDecoder().feed(bytes.fromhex("13 80"))
-    assert ("module_absent", 0x13) in absent.replies
+    assert absent.messages == (ModuleInfo(0x13, present=False),)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +163,7 @@ def test_named_malformed_notifications(bad: str) -> None:
 
 def test_unknown_messages_are_reported_not_counted() -> None:
     result = MetaWearDecoder().feed(bytes.fromhex("FE 05 00"))
-    assert result.replies == (("unhandled", "fe 05 00"),)
+    assert result.messages == (Unhandled("message", "fe 05 00"),)
     assert result.malformed == 0
 
 
@@ -171,10 +174,10 @@ def test_dead_gyro_lets_acc_through_and_excess_gyro_is_dropped() -> None:
     assert sum(len(r.samples) for r in out[:10]) == 0
     assert len(out[10].samples) == 33
     assert out[10].samples.gyro_dps is None
-    assert ("unpaired_acc", 33) in out[10].replies
+    assert UnpairedSamples(33) in out[10].messages
     gyro_packet = bytes.fromhex(f"13 07 {PACKED_BODY}")
     gyro_out = [decoder.feed(gyro_packet) for _ in range(11)]
-    assert ("unpaired_gyro_dropped", 3) in gyro_out[10].replies
+    assert DroppedData("gyro samples without accelerometer", 3) in gyro_out[10].messages
 
 
 def test_reset_drops_unpaired_samples() -> None:

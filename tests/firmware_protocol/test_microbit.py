@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from firmware_protocol import microbit
 from firmware_protocol.errors import ConfigError, IncompleteError, MalformedError
+from firmware_protocol.messages import RateConfirmed
 
 G = 9.80665
 
@@ -81,7 +82,7 @@ def test_start_writes_the_period_with_response_and_reads_it_back() -> None:
     assert cmd.with_response
     assert microbit.PROFILE.extra_read_uuids == (microbit.PERIOD_UUID,)
     replies = microbit.PROFILE.read_replies(microbit.PERIOD_UUID, bytes.fromhex("14 00"))
-    assert replies == (("period_ms", 20),)
+    assert replies == (RateConfirmed(50.0),)
     assert microbit.PROFILE.read_replies(microbit.DATA_UUID, b"\x14\x00") == ()
 
 

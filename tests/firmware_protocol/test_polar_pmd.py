@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from firmware_protocol import polar_pmd
 from firmware_protocol import polar_pmd_control as cp
 from firmware_protocol.errors import ConfigError, IncompleteError, MalformedError
+from firmware_protocol.messages import DeviceInfo, Unhandled
 
 G = 9.80665
 MG = G / 1000
@@ -64,7 +65,7 @@ def test_verity_start_and_stop_bytes() -> None:
 def test_success_response_and_factor_scale_compressed_frames() -> None:
     decoder = polar_pmd.PolarPmdDecoder()
     plain = decoder.feed(bytes.fromhex("F0 02 02 00 00"))
-    assert plain.replies == (("cp_response", cp.CpResponse(2, 2, 0, False, {})),)
+    assert plain.messages == (DeviceInfo("control point response", "opcode 2, measurement 2: ok"),)
     response = cp.encode_cp_response(cp.OP_START, cp.MEAS_ACC, settings={cp.SET_FACTOR: (0.5,)})
     assert response == bytes.fromhex("F0 02 02 00 00 05 01") + bytes.fromhex("00 00 00 3F")
     decoder.feed(response)
@@ -79,13 +80,14 @@ def test_success_response_and_factor_scale_compressed_frames() -> None:
 
 def test_error_response_and_unsolicited_stop() -> None:
     decoder = polar_pmd.PolarPmdDecoder()
-    (kind, value) = decoder.feed(bytes.fromhex("F0 02 02 08 00")).replies[0]
-    assert kind == "cp_response"
-    assert isinstance(value, cp.CpResponse)
-    assert not value.ok
-    assert value.status_text == "invalid sample rate"
-    assert decoder.feed(bytes.fromhex("01 02")).replies == (("stream_stopped", (2,)),)
-    assert decoder.feed(bytes.fromhex("0F 25 00")).replies == (("features", frozenset({0, 2, 5})),)
+    (refused,) = decoder.feed(bytes.fromhex("F0 02 02 08 00")).messages
+    assert refused == DeviceInfo(
+        "control point response", "opcode 2, measurement 2: refused: invalid sample rate"
+    )
+    stopped = DeviceInfo("stream_stopped", "measurement types [2]")
+    assert decoder.feed(bytes.fromhex("01 02")).messages == (stopped,)
+    features = DeviceInfo("features", "[0, 2, 5]")
+    assert decoder.feed(bytes.fromhex("0F 25 00")).messages == (features,)
 
 
 def test_get_settings_response_lists_allowed_values() -> None:
@@ -188,7 +190,7 @@ def test_bad_control_point_payloads() -> None:
 def test_gyro_frames_are_reported_not_decoded() -> None:
     frame = bytes([cp.MEAS_GYRO]) + bytes(8) + b"\x01" + bytes(6)
     result = polar_pmd.PolarPmdDecoder().feed(frame)
-    assert result.replies == (("ignored_frame", cp.MEAS_GYRO),)
+    assert result.messages == (Unhandled("frame", f"measurement type {cp.MEAS_GYRO}"),)
     assert (len(result.samples), result.malformed) == (0, 0)
 
 

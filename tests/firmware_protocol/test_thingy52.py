@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from firmware_protocol import battery, thingy52
 from firmware_protocol.errors import ConfigError, IncompleteError, MalformedError
+from firmware_protocol.messages import Battery, DeviceInfo, RateConfirmed
 
 G = 9.80665
 # Acc bytes from DevZone thread 47415 (table top); gyro/compass bytes are ours (not published).
@@ -112,9 +113,9 @@ def test_read_replies_config_and_battery() -> None:
     profile = thingy52.PROFILE
     config = bytes.fromhex("E8 03 F4 01 F4 01 32 00 01")
     assert profile.read_replies(thingy52.MOTION_CONFIG_UUID, config) == (
-        ("motion_config", thingy52.MotionConfig(motion_freq_hz=50)),
-        ("rate_hz", 50.0),
+        DeviceInfo("motion_config", repr(thingy52.MotionConfig(motion_freq_hz=50))),
+        RateConfirmed(50.0),
     )
-    assert profile.read_replies(battery.LEVEL_UUID, b"\x57") == (("battery_pct", 87),)
+    assert profile.read_replies(battery.LEVEL_UUID, b"\x57") == (Battery(87),)
     assert profile.battery_uuid == battery.LEVEL_UUID
     assert profile.matches_name("Thingy")

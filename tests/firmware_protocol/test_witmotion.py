@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from firmware_protocol import witmotion
 from firmware_protocol.errors import ConfigError, IncompleteError, MalformedError
+from firmware_protocol.messages import Battery, DeviceInfo
 
 G = 9.80665
 FRAME_61 = bytes.fromhex("55 61 FC FF EF FF 11 08 00 00 00 00 00 00 98 FF 0D 00 F8 31")
@@ -42,10 +43,7 @@ def test_example_6_2_register_reply() -> None:
 
 def test_example_6_3_battery_reply_becomes_75_percent() -> None:
     result = witmotion.WitMotionDecoder().feed(FRAME_71_BATTERY)
-    assert result.replies == (
-        ("register", witmotion.RegisterReply(0x64, (390, 0, 0, 0, 0, 0, 0, 0))),
-        ("battery_pct", 75),
-    )
+    assert result.messages == (Battery(75),)
     assert result.malformed == 0
 
 
@@ -80,7 +78,7 @@ def test_frames_split_across_notifications(cut: int) -> None:
     ]
     assert sum(len(r.samples) for r in results) == 2
     assert sum(r.malformed for r in results) == 0
-    assert ("battery_pct", 75) in [reply for r in results for reply in r.replies]
+    assert Battery(75) in [m for r in results for m in r.messages]
 
 
 def test_garbage_runs_are_counted_and_the_stream_resyncs() -> None:
@@ -208,7 +206,7 @@ def test_any_split_and_garbage_between_frames_gives_every_frame(
         i += size
     results.append(decoder.feed(stream[i:]))
     assert sum(len(r.samples) for r in results) == frames.count(FRAME_61)
-    registers = [v for r in results for k, v in r.replies if k == "register"]
+    registers = [m for r in results for m in r.messages if isinstance(m, DeviceInfo | Battery)]
     assert len(registers) == len(frames) - frames.count(FRAME_61)
     garbage_runs = sum(1 for g in garbage[: len(frames)] if g)
     # A run split across notifications may be counted once per piece, never less than once.

@@ -53,6 +53,8 @@ class Mosquitto:
     port: int
     tls: TlsFiles | None = None
     users: dict[str, str] | None = None
+    acl: str | None = None
+    """Mosquitto ACL file text (``user ...`` / ``topic read|write|readwrite ...`` lines)."""
     persistence: bool = True
     host: str = "127.0.0.1"
     proc: subprocess.Popen[bytes] | None = None
@@ -88,6 +90,10 @@ class Mosquitto:
             pw.write_text("".join(f"{u}:{_sha512_entry(p)}\n" for u, p in self.users.items()))
             pw.chmod(0o600)
             lines += ["allow_anonymous false", f"password_file {pw}"]
+        if self.acl is not None:
+            acl = self.directory / "acl"
+            acl.write_text(self.acl)
+            lines.append(f"acl_file {acl}")
         if self.tls is not None:
             lines += [
                 f"cafile {self.tls.ca}",

@@ -212,6 +212,7 @@ def test_a_hold_with_the_wrong_side_is_counted(truth: dict[str, Any]) -> None:
     assert s["holds"]["recall"] == 1.0  # found at the right time ...
     assert s["holds"]["side_right_rate"] == 0.0  # ... on the wrong side
     assert s["holds"]["side_unsaid"] == 0
+    assert s["holds"]["recall_with_side"] == 0.0  # matched with its side, it was not found
     unsaid = [_hold(h, side=None) for h in truth["holds"] if not h["needs_context"]]
     s = summary(score_events(unsaid, truth, context=False))
     assert (s["holds"]["side_right_rate"], s["holds"]["side_unsaid"]) == (0.0, 1)
@@ -257,3 +258,28 @@ def test_score_prints_the_figures_by_kind_of_session(
     # The scorer's group, read from the truth, is the one the session was drawn for.
     assert set(doc["done_when"]) == {"all", truth["people"]["group"]}
     assert doc["done_when"]["all"]["files"] == 1
+
+
+def test_generated_sets_take_no_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(tmp_path), "--heldout"]) == 2
+    err = capsys.readouterr().err
+    assert "--people/--heldout" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_false_events_are_split_into_walking_and_transitions(truth: dict[str, Any]) -> None:
+    from service.scoring.figures import done_when, markdown_columns
+
+    def rep_in(activity: str) -> RepEvent:
+        a = next(x for x in truth["activities"] if x["activity"] == activity)
+        mid = 0.5 * (a["t_start"] + a["t_end"])
+        return RepEvent(
+            t=mid, sensor="s", index=1, exercise="bridge", rom_deg=10, duration_s=0.4,
+            top_hold_s=0, t_start=mid - 0.2,
+        )  # fmt: skip
+
+    events = [*_reported(truth), rep_in("walk"), rep_in("walk"), rep_in("get_up")]
+    figures = done_when(summary(score_events(events, truth, context=False)))
+    assert (figures["false_events_walking"], figures["false_events_transitions"]) == (2, 1)
+    table = markdown_columns({"all": figures}, "figure")
+    assert "| false events: walking/jogging | 2 | 0 |" in table
