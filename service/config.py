@@ -172,6 +172,18 @@ class JournalSettings(_Section):
     max_disk_mb: float = Field(default=256.0, gt=0, description="journal size cap")
 
 
+class WebSettings(_Section):
+    """The web display ``holdfast serve`` and ``holdfast demo`` start (docs/display.md)."""
+
+    enabled: bool = Field(default=True, description="start the web display with serve/demo")
+    bind: str = Field(
+        default="127.0.0.1", description="listen address; loopback = this machine only"
+    )
+    port: int = Field(
+        default=8321, ge=0, le=65535, description="HTTP port (busy: any free one; 0 = any)"
+    )
+
+
 class HoldfastSettings(BaseSettings):
     """Everything ``holdfast serve`` can be told (see ``docs/config.md``)."""
 
@@ -187,6 +199,7 @@ class HoldfastSettings(BaseSettings):
     embedded: EmbeddedBrokerSettings = Field(default_factory=EmbeddedBrokerSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     journal: JournalSettings = Field(default_factory=JournalSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     routine: RoutineSettings = Field(default_factory=RoutineSettings)
     recordings_dir: Path = Field(
