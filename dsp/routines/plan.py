@@ -115,6 +115,13 @@ class RoutineSpec(BaseModel):
                 )
         return tuple(out)
 
+    def groups(self) -> list[int]:
+        """For each step of the plan, the ``[[step]]`` it came from (both sides: one)."""
+        out: list[int] = []
+        for g, step in enumerate(self.step):
+            out += [g, g] if step.side == "both" else [g]
+        return out
+
     def as_data(self) -> dict[str, object]:
         """The routine in the TOML's shape (``{"routine": {...}, "step": [...]}``)."""
         head = self.model_dump(exclude={"step"}, exclude_none=True)

@@ -52,6 +52,27 @@ def step_status(
     return "done" if shorts <= settings.short_allowance * items else "short"
 
 
+def step_result(
+    plan: RoutineStepPlan,
+    sets: list[RoutineSetResult],
+    mark: str | None,
+    pain: int | None,
+    settings: RoutineSettings,
+) -> RoutineStepResult:
+    return RoutineStepResult(
+        step=plan.step,
+        exercise=plan.exercise,
+        side=plan.side,
+        kind=plan.kind,
+        target=plan.target,
+        hold_s=plan.hold_s,
+        sets_planned=plan.sets,
+        sets=tuple(sets),
+        status=step_status(plan, tuple(sets), mark, settings),
+        pain=pain,
+    )
+
+
 def propose(
     spec: RoutineSpec,
     steps: tuple[RoutineStepResult, ...],

@@ -32,9 +32,10 @@ from dsp.events import (
     RoutineStepEvent,
     Side,
 )
-from dsp.routine_records import RoutineSetResult, RoutineStepPlan, RoutineStepResult, SetEndReason
+from dsp.routine_records import RoutineSetResult, RoutineStepPlan, SetEndReason
+from dsp.routines.counting import SetRun, counts_for, message, take
 from dsp.routines.plan import RoutineSpec
-from dsp.routines.progression import propose, step_status
+from dsp.routines.progression import propose, step_result
 from dsp.routines.settings import RoutineSettings
 from firmware_protocol.errors import ConfigError
 
@@ -67,16 +68,6 @@ class Output:
     context: Context | None = None  # set when the chain must be told something new
 
 
-@dataclass
-class _SetRun:
-    t_start: float
-    done: int = 0
-    short: int = 0
-    held: list[float] = field(default_factory=list)
-    last_activity_t: float | None = None
-    hold: HoldEndedEvent | None = None  # the hold of the rep being made
-
-
 class RoutineRunner:
     def __init__(
         self,
@@ -95,13 +86,13 @@ class RoutineRunner:
         self.t_start = 0.0
         self.step_i = 0
         self.set_no = 1
-        self._run: _SetRun | None = None
+        self._run: SetRun | None = None
         self._rest_until = 0.0
         self._pain_until = 0.0
         self._sets: list[list[RoutineSetResult]] = [[] for _ in self.plan]
         self._marks: list[str | None] = [None for _ in self.plan]
         self._pain_at: list[int | None] = [None for _ in self.plan]
-        self._groups = _groups(spec)
+        self._groups = spec.groups()
         self.pain_before: int | None = None
         self.pain_after: int | None = None
         self._pain_during: list[int | None] = []
@@ -144,9 +135,9 @@ class RoutineRunner:
         self.t_now = max(self.t_now, event.t)
         self._tick()
         if isinstance(event, RepEvent | HoldEndedEvent | HoldStartedEvent | HoldTickEvent):
-            if self.phase == "rest" and self._counts(self.plan[self.step_i], event):
+            if self.phase == "rest" and counts_for(self.plan[self.step_i], event):
                 self._begin_set(self.step_i, self.set_no)  # started before the rest was over
-            if self.phase == "set" and self._counts(self.current, event):
+            if self.phase == "set" and counts_for(self.current, event):
                 self._count(event)
         return self._flush()
 
@@ -226,38 +217,12 @@ class RoutineRunner:
 
     # --- counting -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _counts(plan: RoutineStepPlan, event: Event) -> bool:
-        return getattr(event, "exercise", None) == plan.exercise and plan.kind != "timed"
-
     def _count(self, event: Event) -> None:
         run, plan = self._run, self.current
         assert run is not None
-        run.last_activity_t = event.t
-        item: Literal["rep", "hold"]
-        held: float | None
-        if plan.kind == "holds":
-            if not isinstance(event, HoldEndedEvent):
-                return
-            item, held = "hold", event.duration_s
-            short = self._short(held, plan.hold_s)
-        else:
-            if isinstance(event, HoldEndedEvent):
-                run.hold = event
-                return
-            if not isinstance(event, RepEvent):
-                return
-            hold = run.hold
-            run.hold = None
-            if hold is not None and hold.t_start < event.t_start - 0.5:
-                hold = None  # an older hold, not this rep's
-            item = "rep"
-            held = hold.duration_s if hold is not None else None
-            short = plan.hold_s is not None and (held is None or self._short(held, plan.hold_s))
-        run.done += 1
-        run.short += int(short)
-        if held is not None:
-            run.held.append(held)
+        item = take(run, plan, event, self.settings.hold_tolerance)
+        if item is None:
+            return
         target = plan.target or 0
         self._emit(
             RoutineProgressEvent,
@@ -265,19 +230,16 @@ class RoutineRunner:
             set=self.set_no,
             exercise=plan.exercise,
             side=plan.side,
-            item=item,
+            item=item.kind,
             done=run.done,
             target=target,
-            short=short,
-            held_s=held,
+            short=item.short,
+            held_s=item.held_s,
             hold_s=plan.hold_s,
-            message=_message(item, run.done, target, held, plan.hold_s, short),
+            message=message(item, run.done, target, plan.hold_s),
         )
         if run.done >= target:
             self._end_set("target")
-
-    def _short(self, held: float, hold_s: float | None) -> bool:
-        return hold_s is not None and held < (1.0 - self.settings.hold_tolerance) * hold_s
 
     def _tick(self) -> None:
         for _ in range(len(self.plan) * 2 + 4):  # each pass moves on at most one state
@@ -305,7 +267,7 @@ class RoutineRunner:
 
     def _begin_set(self, i: int, set_no: int) -> None:
         self.phase, self.step_i, self.set_no = "set", i, set_no
-        self._run = _SetRun(t_start=self.t_now, last_activity_t=self.t_now)
+        self._run = SetRun(t_start=self.t_now, last_activity_t=self.t_now)
         plan = self.plan[i]
         after = self._following(i, set_no)
         nxt = self.plan[after[0]] if after is not None else None
@@ -415,18 +377,7 @@ class RoutineRunner:
         self.phase = "ended"
         self._context(None)
         steps = tuple(
-            RoutineStepResult(
-                step=plan.step,
-                exercise=plan.exercise,
-                side=plan.side,
-                kind=plan.kind,
-                target=plan.target,
-                hold_s=plan.hold_s,
-                sets_planned=plan.sets,
-                sets=tuple(self._sets[i]),
-                status=step_status(plan, tuple(self._sets[i]), self._marks[i], self.settings),
-                pain=self._pain_at[i],
-            )
+            step_result(plan, self._sets[i], self._marks[i], self._pain_at[i], self.settings)
             for i, plan in enumerate(self.plan)
         )
         self._emit(
@@ -469,22 +420,3 @@ class RoutineRunner:
     def _require_active(self, command: str) -> None:
         if not self.active:
             raise ConfigError(command, "no routine is running", "start_routine first")
-
-
-def _groups(spec: RoutineSpec) -> list[int]:
-    """For each step of the plan, the ``[[step]]`` it came from (both sides: one exercise)."""
-    out: list[int] = []
-    for g, step in enumerate(spec.step):
-        out += [g, g] if step.side == "both" else [g]
-    return out
-
-
-def _message(
-    item: str, done: int, target: int, held: float | None, hold_s: float | None, short: bool
-) -> str:
-    text = f"{item} {done} of {target}"
-    if hold_s is not None:
-        if held is None:
-            return f"{text}: no hold of {hold_s:g} s"
-        text += f", held {held:.1f} s of {hold_s:g} s"
-    return text + (": short" if short else "")

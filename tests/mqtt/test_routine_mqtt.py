@@ -124,3 +124,29 @@ async def test_a_routine_runs_over_mqtt(mosquitto: Mosquitto, tmp_path: Path) ->
     last_state = SensorState.model_validate_json(sub.by_topic["holdfast/back/state"][-1])
     assert last_state.routine is not None
     assert last_state.routine.phase == "ended"
+
+
+@pytest.mark.mosquitto
+def test_holdfast_routine_runs_a_routine_and_ends_with_it(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    spec = tmp_path / "bridges.toml"
+    spec.write_text('[routine]\nname = "bridges"\n\n[[step]]\nexercise = "bridge"\nreps = 3\n')
+    bridge = BEGINNER.with_name("bridge.jsonl.gz")
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "routine", str(spec), "--replay", str(bridge),
+         "--speed", "10", "--pain-before", "1", "--broker-host", "127.0.0.1",
+         "--broker-port", str(mosquitto.port), "--journal-dir", str(tmp_path / "journal"),
+         "--client-id", "routine-cli"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any("routine_step" in line and "bridge, 3 reps" in line for line in lines)
+    assert sum("routine_progress" in line for line in lines) == 3
+    assert "routine_ended" in lines[-1]
+    assert "completed" in lines[-1]
+    assert "pain 1 ->" in lines[-1]

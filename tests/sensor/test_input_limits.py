@@ -181,3 +181,24 @@ def test_csv_invalid_utf8_costs_one_row(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="not UTF-8") as info:
         list(SamplesCsv(path).batches("x"))
     assert info.value.line == 1502
+
+
+def test_finding2_replay_skip_bad_reports_the_true_count_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    lines = _lines()
+    for n in (100, 101, 700):  # three damaged lines, two of them side by side
+        lines[n - 1] = lines[n - 1][:20] + b"\xc3\x28" + lines[n - 1][22:]
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b"".join(lines))
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "replay", str(path), "--format", "jsonl",
+         "--no-angles", "--skip-bad"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert f"skipped 3 bad line(s) in {path}" in done.stderr
+    types = [json.loads(line)["type"] for line in done.stdout.splitlines()]
+    assert types == _event_types(BENDS)  # three lost notifications change no event
