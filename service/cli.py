@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "service.cmd_record",
         "record a BLE sensor (raw .jsonl[.gz]) while printing live events",
     ),
+    "history": (
+        "service.cmd_history",
+        "sessions and trends from the history database; the recorder",
+    ),
     "bench": (
         "service.cmd_bench",
         "measure speed, latency and memory beside their targets (table or --json)",
@@ -103,8 +107,9 @@ class _Version(argparse.Action):
 
 
 def _command_of(argv: Sequence[str]) -> str | None:
-    """The subcommand named in ``argv``: the first word that is not an option."""
-    return next((a for a in argv if not a.startswith("-")), None)
+    """The subcommand named in ``argv``: the first word that names one (so a top-level
+    option's value, should one come, is not taken for it)."""
+    return next((a for a in argv if a in COMMANDS), None)
 
 
 _AXIS_OPTIONS = ("--up", "--forward")

@@ -99,8 +99,8 @@ class Detectors:
             return "prone" in places or "quadruped" in places
         return False
 
-    def _hold_name(self) -> tuple[str, Side | None]:
-        code = self._tracker.code
+    def _hold_name(self, code: int) -> tuple[str, Side | None]:
+        """The hold that starts in posture ``code`` (its decision's, not the frame's last)."""
         if code in SIDE_CODES and self.exercise in (None, "side_plank"):
             side: Side = "left" if code == POSTURE_CODE["side_left"] else "right"
             return "side_plank", side
@@ -122,8 +122,7 @@ class Detectors:
             )
             self._holds.set_interval(self._tracker.dt_s)
             hold_decisions = [h for h in happenings if isinstance(h, HoldStart | HoldEnd)]
-            name = self._hold_name()
-            found += self._holds.update(frame, hold_decisions, name, self._target_s(name[0]))
+            found += self._holds.update(frame, hold_decisions, self._hold_name, self._target_s)
             rep_decisions = [h for h in happenings if isinstance(h, Returned | PostureChanged)]
             found += self._reps.update(frame, rep_decisions, self.exercise, self._in_place)
             self._last_t = float(frame.t_s[-1])

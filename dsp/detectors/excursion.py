@@ -410,7 +410,7 @@ class ExcursionTracker:
             _, arrive, _, _ = movement_times(bt, be, level, None)
         self.hold = TopHold(t_j, u_j, self._rest_of(u_j), level, self.holds, self.reps)
         self._had_hold = True
-        out.append(HoldStart(j, arrive, level))
+        out.append(HoldStart(j, arrive, level, self.code))
 
     def _returned(self, j: int, out: list[Happening], base: float) -> None:
         bt, be = self._buffer()

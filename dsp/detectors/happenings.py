@@ -19,6 +19,7 @@ class HoldStart:
     index: int
     t_start: float  # estimated arrival at the top
     level_deg: float
+    posture_code: int = 0  # the posture it started in (names a side plank's side)
 
 
 @dataclass(frozen=True, slots=True)
