@@ -63,7 +63,7 @@ async def test_a_bad_line_stops_the_service_every_time_never_a_hang(
     # PUBACK did was swallowed inside aiomqtt's publish, and the sender went back to waiting.
     from mqtt_helpers import settings_for
 
-    from firmware_protocol.errors import RecordingError
+    from sensor.errors import RecordingError
     from service.app import App, SourceSpec
 
     path = write_bends_recording(tmp_path / "r.jsonl", bends=2)
