@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "service.cmd_record",
         "record a BLE sensor (raw .jsonl[.gz]) while printing live events",
     ),
+    "history": (
+        "service.cmd_history",
+        "sessions and trends from the history database; the recorder",
+    ),
     "bench": (
         "service.cmd_bench",
         "measure speed, latency and memory beside their targets (table or --json)",

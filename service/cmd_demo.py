@@ -20,6 +20,7 @@ from sensor.simulator.script import builtin_script
 from service.cmd_serve import add_settings_args, serve, settings_from_args, setup_logging
 from service.config import HoldfastSettings
 from service.mqtt.broker_embedded import port_free
+from service.mqtt.topics import gateway_prefix
 from service.serve_displays import Endpoints, display_feed
 from service.sources import simulated
 
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         def announce(where: Endpoints) -> None:
             ws = f" and ws://{where.host}:{where.ws_port}" if where.ws_port else ""
             kind = "embedded broker" if where.embedded else "broker"
-            prefix = settings.mqtt.topic_prefix
+            prefix = gateway_prefix(settings.mqtt.topic_prefix, settings.gateway_id)
             web = f"  web display: {where.web_url}\n" if where.web_url else ""
             out.write(
                 f"holdfast demo: {description}\n"

@@ -33,6 +33,7 @@ _FLAG_SETTINGS: dict[str, str] = {
     "username": "broker.username",
     "client_id": "broker.client_id",
     "topic_prefix": "mqtt.topic_prefix",
+    "gateway_id": "gateway_id",
     "qos": "mqtt.event_qos",
     "journal_dir": "journal.directory",
     "embedded_port": "embedded.tcp_port",
@@ -82,6 +83,12 @@ def add_settings_args(p: argparse.ArgumentParser) -> None:
     )
     m = p.add_argument_group("topics")
     m.add_argument("--topic-prefix", metavar="PREFIX", help="first topic level (holdfast)")
+    m.add_argument(
+        "--gateway-id",
+        metavar="NAME",
+        help="this gateway's name when several share a broker: topics become "
+        "<prefix>/<NAME>/<sensor>/... (docs/deployment.md)",
+    )
     m.add_argument("--qos", type=int, help="QoS of event messages (1)")
     m.add_argument(
         "--no-discovery",
@@ -139,6 +146,8 @@ def settings_from_args(args: argparse.Namespace) -> HoldfastSettings:
             overrides[key] = str(value) if isinstance(value, Path) else value
     if getattr(args, "no_discovery", False):
         overrides["mqtt.discovery"] = False
+    if getattr(args, "record_history", False):
+        overrides["history.record"] = True
     if getattr(args, "no_web", False):
         overrides["web.enabled"] = False
     return load_settings(args.config or default_config_file(), overrides)
@@ -172,6 +181,13 @@ def register(sub: Any) -> None:
         type=float,
         metavar="S",
         help="stop gracefully after S seconds even if the sources go on",
+    )
+    p.add_argument(
+        "--history",
+        dest="record_history",
+        action="store_true",
+        help="also run the history recorder on the same broker (history.record; "
+        "holdfast history shows what it stored)",
     )
     add_settings_args(p)
     p.set_defaults(func=run)
@@ -300,6 +316,10 @@ async def serve(
         )
         web = await start_web(settings, stack)
         running = [make(settings) for make in displays]
+        if settings.history.record:
+            from service.cmd_history import InProcessRecorder
+
+            running.append(InProcessRecorder(settings))
         for display in running:
             await stack.enter_async_context(display)
         if on_started is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from dsp.events import AngleEvent, Event, SensorStatusEvent
 from service.config import HoldfastSettings
 from service.mqtt.broker_embedded import EmbeddedBroker, port_free
+from service.mqtt.topics import gateway_prefix
 
 if TYPE_CHECKING:
     from service.displays.feed import BrokerFeed
@@ -70,7 +71,8 @@ async def own_broker(
 def display_feed(settings: HoldfastSettings, name: str) -> BrokerFeed:
     from service.displays.feed import BrokerFeed
 
-    return BrokerFeed(settings.broker, settings.mqtt.topic_prefix, name=name)
+    prefix = gateway_prefix(settings.mqtt.topic_prefix, settings.gateway_id)
+    return BrokerFeed(settings.broker, prefix, name=name)
 
 
 def page_config(settings: HoldfastSettings) -> PageConfig:
