@@ -107,8 +107,9 @@ class _Version(argparse.Action):
 
 
 def _command_of(argv: Sequence[str]) -> str | None:
-    """The subcommand named in ``argv``: the first word that is not an option."""
-    return next((a for a in argv if not a.startswith("-")), None)
+    """The subcommand named in ``argv``: the first word that names one (so a top-level
+    option's value, should one come, is not taken for it)."""
+    return next((a for a in argv if a in COMMANDS), None)
 
 
 _AXIS_OPTIONS = ("--up", "--forward")

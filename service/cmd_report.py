@@ -27,6 +27,15 @@ def register(sub: Any) -> None:
     p.add_argument(
         "-o", "--output", type=Path, help="report.html (default: beside the recording) or .png"
     )
+    p.add_argument(
+        "--history",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="add the weekly trend from the history database (default history.database; "
+        "docs/history.md)",
+    )
+    p.add_argument("--sensor-id", metavar="ID", help="with --history: only this sensor's trend")
     add_mounting_args(p)
     add_exercise_arg(p)
     p.set_defaults(func=run)
@@ -65,13 +74,31 @@ def run(args: argparse.Namespace) -> int:
             on_progress=lambda t: bar.update(t, f"{t:.0f} s of the session"),
         )
     png = session_png(session)
+    sections = [] if args.history is None else [_history_section(args.history, args.sensor_id)]
     try:
         if out.suffix.lower() == ".png":
             out.write_bytes(png)
         else:
-            out.write_text(render(session, png, version=package_version()), encoding="utf-8")
+            out.write_text(
+                render(session, png, version=package_version(), sections=sections),
+                encoding="utf-8",
+            )
     except OSError as exc:
         raise ReportError(f"cannot write {out}: {exc.strerror or exc}") from exc
     print(f"{out}: {len(session.reps)} reps, {len(session.holds)} holds, "
           f"{len(session.bends)} forward bends, {len(session.alerts)} warnings")  # fmt: skip
     return 0
+
+
+def _history_section(url: str, sensor: str | None) -> Any:
+    """The history's trend as a report section (``url`` empty: ``history.database``)."""
+    from service.config import default_config_file, load_settings
+    from service.history.report_section import TITLE, trend_html
+    from service.history.store import HistoryStore
+    from service.history.trends import weekly
+    from service.report.page import Section
+
+    database = url or load_settings(default_config_file()).history.database
+    with HistoryStore(database) as store:
+        weeks = weekly(store.sessions(sensor=sensor))
+        return Section(TITLE, trend_html(weeks, store.name))

@@ -60,6 +60,9 @@ class HoldSettings(BaseModel):
     fraction of a second; a standing hold is lowered once back this long (= ``reps.settle_s``,
     the chain's time for stillness to be a rest). Supported holds (lying, on hands and knees,
     on a side) only tremor and are lowered at the first return.
+    ``side_min_deg``: a one-sided hold's turn toward its side must stand out of rest noise
+    and sway (< 1 deg); ``side_min_share``: and be a clear part of the movement, not a
+    little asymmetry of a symmetric one (``dsp.detectors.sides``).
     Tremor power is the acceleration power in ``tremor_band_hz`` (physiological tremor
     8-12 Hz, fatigue tremor of a held muscle 3-8 Hz: e.g. Lippold 1970; Gandevia 2001).
     """
@@ -74,6 +77,17 @@ class HoldSettings(BaseModel):
         default=0.5,
         gt=0,
         description="a hold that swayed is lowered once back this long (= reps.settle_s)",
+    )
+    side_min_deg: float = Field(
+        default=1.0,
+        gt=0,
+        description="a one-sided hold's side needs a turn this large about its axis, deg",
+    )
+    side_min_share: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="... and this share of the whole turn from rest (dsp.detectors.sides)",
     )
     tick_s: float = Field(default=1.0, gt=0, description="hold_tick period (issue 4: 1 Hz)")
     tremor_band_hz: tuple[float, float] = Field(
