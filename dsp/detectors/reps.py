@@ -44,6 +44,7 @@ from dsp.detectors.frame import POSTURE_CODE, Frame
 from dsp.detectors.happenings import PostureChanged, Returned
 from dsp.detectors.reference import Shape, angle_from_deg
 from dsp.detectors.settings import RepSettings
+from dsp.detectors.sides import turn_side
 from dsp.events import Event, RepEvent, SetEndedEvent, Side
 from firmware_protocol.samples import FloatArray
 
@@ -52,6 +53,8 @@ Found = list[tuple[int, Event]]
 ALTERNATING = frozenset(
     {"dead_bug", "bird_dog", "fire_hydrant", "straight_leg_lift", "single_leg_bridge"}
 )
+#: Done one side at a time, each rep rolling the pelvis toward its side (per-side sets).
+ONE_SIDED = frozenset({"isometric_hip_flexion"})
 
 
 @dataclass
@@ -63,12 +66,25 @@ class _Set:
     pending: RepEvent | None = None  # auto mode: the first rep waits for a second
     first_way: tuple[float, float] = (0.0, 0.0)  # (pitch, |roll|) of the first rep
     candidate: tuple[Returned, str] | None = None  # a small, differently named rep
+    sides: list[Side | None] = field(default_factory=list)  # each rep's clear roll side
+
+    def one_side(self) -> Side | None:
+        """The side every rep so far rolled to, when there are two or more and all agree."""
+        if len(self.sides) < 2 or self.sides[0] is None:
+            return None
+        return self.sides[0] if all(x == self.sides[0] for x in self.sides) else None
 
     @property
     def exercise(self) -> str:
         counts = Counter(self.names)
         best = max(counts.values())
-        return next(n for n in self.names if counts[n] == best)
+        name = next(n for n in self.names if counts[n] == best)
+        if name in ("dead_bug", "pelvic_tilt") and self.one_side() is not None:
+            # A small movement lying on the back, every rep rolling clearly to the same side:
+            # neither a dead bug (whose arms and legs take turns) nor a pelvic tilt (both
+            # sides alike) but a one-sided push, the isometric hip flexion.
+            return "isometric_hip_flexion"
+        return name
 
 
 #: Names that are one movement cut by depth alone: a toe touch is a forward bend past
@@ -286,8 +302,15 @@ class RepCounter:
             # one of them (fidgeting after a set). The set ends; this may start another.
             found += self._close(index, t)
             st = None
+        elif st is not None and exercise is None and self._side_changed(st, d):
+            # Every rep so far rolled to one side and this one to the other: a per-side
+            # exercise moved to the other side, a new set (alternating ones never get here:
+            # their first two reps already disagree).
+            found += self._close(index, t)
+            st = None
         if st is None:
             st = self.current = _Set(t_start=round(d.shape.t_leave, 4), first_way=_way(d))
+        st.sides.append(self._roll_side(d))
         st.names.append(name)
         st.roms.append(rom)
         st.last_t = t
@@ -295,6 +318,8 @@ class RepCounter:
         side: Side | None = None
         if label in ALTERNATING and d.shape.roll_deg != 0.0:
             side = "right" if d.shape.roll_deg > 0 else "left"
+        elif label in ONE_SIDED:
+            side = self._roll_side(d)
         event = RepEvent(
             t=t,
             sensor=self.sensor,
@@ -313,11 +338,30 @@ class RepCounter:
             st.pending = event
             return found
         if st.pending is not None:
-            first = st.pending.model_copy(update={"t": t, "exercise": label})
+            first = st.pending.model_copy(
+                update={
+                    "t": t,
+                    "exercise": label,
+                    "side": st.sides[0] if label in ONE_SIDED else st.pending.side,
+                }
+            )
             found.append((index, first))
             st.pending = None
         found.append((index, event))
         return found
+
+    def _roll_side(self, d: Returned) -> Side | None:
+        """The side an excursion clearly rolled to (``dsp.detectors.sides``), else ``None``."""
+        s = self.settings
+        roll = d.shape.roll_deg
+        if abs(roll) >= s.single_leg_roll_deg:  # the roll that already makes a bridge one-legged
+            return "right" if roll > 0 else "left"
+        return turn_side(roll, d.shape.peak_deg, s.side_min_deg, s.side_min_share)
+
+    def _side_changed(self, st: _Set, d: Returned) -> bool:
+        side = st.one_side()
+        new = self._roll_side(d)
+        return st.pending is None and side is not None and new is not None and new != side
 
     def _close(self, index: int, t: float) -> Found:
         st = self.current
