@@ -46,7 +46,7 @@ from service.mqtt.journal import Outbox, OutMessage, UndeliveredError
 from service.mqtt.journal_place import JournalTarget, open_target_dir
 from service.mqtt.publisher import Publisher
 from service.mqtt.state import SensorState, fold
-from service.mqtt.topics import OFFLINE, ONLINE, Topics, topic_safe
+from service.mqtt.topics import OFFLINE, ONLINE, Topics, gateway_prefix, topic_safe
 from service.routine_control import RoutineControl
 
 log = logging.getLogger(__name__)
@@ -174,10 +174,12 @@ class App:
         self.sinks = list(sinks)
         self.flush_timeout_s = flush_timeout_s
         m = settings.mqtt
-        self.topics = Topics(m.topic_prefix, m.discovery_prefix)
+        self.topics = Topics(
+            gateway_prefix(m.topic_prefix, settings.gateway_id), m.discovery_prefix
+        )
         broker = settings.broker
         where = "embedded" if broker.host is None else f"{broker.host}:{broker.port}"
-        self.journal_target = JournalTarget(where, m.topic_prefix)
+        self.journal_target = JournalTarget(where, self.topics.prefix)
         self.journal_dir = open_target_dir(settings.journal.directory, self.journal_target)
         self.outbox = Outbox(
             self.journal_dir,

@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "service.cmd_replay",
         "replay a recording (raw .jsonl[.gz] or samples .csv) through the chain",
     ),
+    "report": (
+        "service.cmd_report",
+        "replay a recording into one HTML page with plots (or just the plot as PNG)",
+    ),
     "simulate": (
         "service.cmd_simulate",
         "simulate a session from a script: a recording plus its ground truth",
@@ -40,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "score the chain's events against simulator truth (one file or a folder)",
     ),
     "serve": ("service.cmd_serve", "publish every event of one or more sources over MQTT"),
+    "display": (
+        "service.cmd_display",
+        "show a running service live: in the terminal, or as a web page",
+    ),
     "routine": (
         "service.cmd_routine",
         "run a guided routine (beginner, intermediate, ...) live, published over MQTT",
@@ -49,6 +57,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "record": (
         "service.cmd_record",
         "record a BLE sensor (raw .jsonl[.gz]) while printing live events",
+    ),
+    "history": (
+        "service.cmd_history",
+        "sessions and trends from the history database; the recorder",
     ),
     "bench": (
         "service.cmd_bench",
@@ -65,6 +77,7 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
         description="Back-exercise coach from an IMU on the lower back: holds, reps and "
         "repeated-flexion warnings.",
     )
+    parser.add_argument("--version", action=_Version, help="print holdfast's version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, summary) in COMMANDS.items():
         if every or name == command:
@@ -74,9 +87,29 @@ def build_parser(command: str | None = None, *, every: bool = False) -> argparse
     return parser
 
 
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("holdfast")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+class _Version(argparse.Action):
+    """``--version``, looked up only when asked (the metadata lookup costs start-up time)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        parser.exit(0, f"holdfast {package_version()}\n")
+
+
 def _command_of(argv: Sequence[str]) -> str | None:
-    """The subcommand named in ``argv``: the first word that is not an option."""
-    return next((a for a in argv if not a.startswith("-")), None)
+    """The subcommand named in ``argv``: the first word that names one (so a top-level
+    option's value, should one come, is not taken for it)."""
+    return next((a for a in argv if a in COMMANDS), None)
 
 
 _AXIS_OPTIONS = ("--up", "--forward")

@@ -13,16 +13,19 @@ import asyncio
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from firmware_protocol.errors import ConfigError
 from sensor.simulator.script import builtin_script
-from service.app import App
 from service.cmd_serve import add_settings_args, serve, settings_from_args, setup_logging
 from service.config import HoldfastSettings
 from service.mqtt.broker_embedded import port_free
+from service.mqtt.topics import gateway_prefix
+from service.serve_displays import Endpoints, display_feed
 from service.sources import simulated
-from service.terminal_view import TerminalView
+
+if TYPE_CHECKING:
+    from service.displays.terminal import TerminalDisplay
 
 DEFAULT_SPEED = 3.0
 """The demo session is about 100 s long: at 3x it takes about half a minute."""
@@ -73,35 +76,47 @@ def run(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         raise ConfigError("--speed", "must be > 0")
     out = sys.stdout
+    shown: list[TerminalDisplay] = []
+
+    def terminal(broker_settings: HoldfastSettings) -> TerminalDisplay:
+        # An MQTT subscriber like any other, made once the broker's address is known.
+        from service.displays.terminal import TerminalDisplay
+
+        zones = broker_settings.pipeline.detectors.zones
+        shown.append(
+            TerminalDisplay(
+                display_feed(broker_settings, "terminal"),
+                out,
+                neutral_max_deg=zones.neutral_max_deg,
+                moderate_max_deg=zones.moderate_max_deg,
+            )
+        )
+        return shown[-1]
+
     with tempfile.TemporaryDirectory(prefix="holdfast-demo-") as tmp:
         workdir = Path(tmp)
         settings = _demo_settings(args, workdir)
         spec = simulated("demo", workdir, speed=args.speed, seed=args.seed)
         description = builtin_script("demo").description
-        view = TerminalView(out)
 
-        def announce(app: App) -> None:
-            if app.embedded is not None:
-                host, port = app.embedded.bind, app.embedded.tcp_port
-                where = (
-                    f"embedded broker mqtt://{host}:{port} and ws://{host}:{app.embedded.ws_port}"
-                )
-            else:
-                host, port = settings.broker.host or "", settings.broker.port
-                where = f"broker {host}:{port}"
-            prefix = settings.mqtt.topic_prefix
+        def announce(where: Endpoints) -> None:
+            ws = f" and ws://{where.host}:{where.ws_port}" if where.ws_port else ""
+            kind = "embedded broker" if where.embedded else "broker"
+            prefix = gateway_prefix(settings.mqtt.topic_prefix, settings.gateway_id)
+            web = f"  web display: {where.web_url}\n" if where.web_url else ""
             out.write(
                 f"holdfast demo: {description}\n"
-                f"  {args.speed:g}x real time; publishing on {where}\n"
-                f"  watch it: mosquitto_sub -h {host} -p {port} -t '{prefix}/#' -v\n\n"
+                f"  {args.speed:g}x real time; publishing on {kind} {where.mqtt}{ws}\n"
+                f"{web}"
+                f"  watch it: mosquitto_sub -h {where.host} -p {where.port} -t '{prefix}/#' -v\n\n"
             )
             out.flush()
 
-        try:
-            code = asyncio.run(
-                serve(settings, [spec], sinks=[view], duration_s=args.duration, on_started=announce)
+        code = asyncio.run(
+            serve(
+                settings, [spec], duration_s=args.duration, announce=announce, displays=[terminal]
             )
-        finally:
-            view.close()
-    out.write(f"\nholdfast demo: done ({view.lines} events shown).\n")
+        )
+    lines = sum(d.lines for d in shown)
+    out.write(f"\nholdfast demo: done ({lines} events shown).\n")
     return code

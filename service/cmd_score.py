@@ -74,12 +74,16 @@ def register(sub: Any) -> None:
 
 
 def score_paths(pairs: list[tuple[Path, Path]], context: bool) -> tuple[Score, dict[str, Score]]:
+    from service.progress import progress
+
     total = Score()
     per_file: dict[str, Score] = {}
-    for rec, truth in pairs:
-        s = score_pair(rec, truth, context=context)
-        per_file[rec.name] = s
-        total.add(s)
+    with progress("scoring", total=len(pairs)) as bar:
+        for done, (rec, truth) in enumerate(pairs):
+            bar.update(done, rec.name)
+            s = score_pair(rec, truth, context=context)
+            per_file[rec.name] = s
+            total.add(s)
     return total, per_file
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import signal
@@ -18,6 +19,7 @@ from firmware_protocol.errors import ConfigError
 from service.app import App, EventSink, SourceSpec
 from service.cmd_replay import add_exercise_arg, add_mounting_args, mounting_from_args
 from service.config import HoldfastSettings, default_config_file, load_settings
+from service.serve_displays import Display, Endpoints, ServeNotes, own_broker, start_web
 from service.sources import ble_sensors, simulated
 
 # flag dest -> dotted setting; only flags the user gave become overrides (flags win).
@@ -31,10 +33,13 @@ _FLAG_SETTINGS: dict[str, str] = {
     "username": "broker.username",
     "client_id": "broker.client_id",
     "topic_prefix": "mqtt.topic_prefix",
+    "gateway_id": "gateway_id",
     "qos": "mqtt.event_qos",
     "journal_dir": "journal.directory",
     "embedded_port": "embedded.tcp_port",
     "embedded_ws_port": "embedded.ws_port",
+    "web_bind": "web.bind",
+    "web_port": "web.port",
 }
 
 
@@ -78,12 +83,26 @@ def add_settings_args(p: argparse.ArgumentParser) -> None:
     )
     m = p.add_argument_group("topics")
     m.add_argument("--topic-prefix", metavar="PREFIX", help="first topic level (holdfast)")
+    m.add_argument(
+        "--gateway-id",
+        metavar="NAME",
+        help="this gateway's name when several share a broker: topics become "
+        "<prefix>/<NAME>/<sensor>/... (docs/deployment.md)",
+    )
     m.add_argument("--qos", type=int, help="QoS of event messages (1)")
     m.add_argument(
         "--no-discovery",
         action="store_true",
         help="no Home Assistant discovery (removes announced entities)",
     )
+    w = p.add_argument_group("web display")
+    w.add_argument("--web-port", type=int, metavar="PORT", help="HTTP port (8321; 0 = any free)")
+    w.add_argument(
+        "--web-bind",
+        metavar="ADDRESS",
+        help="listen address (127.0.0.1: this machine only; 0.0.0.0: your whole network)",
+    )
+    w.add_argument("--no-web", action="store_true", help="no web display")
     p.add_argument(
         "--journal-dir", type=Path, metavar="DIR", help="where undelivered events wait on disk"
     )
@@ -127,6 +146,10 @@ def settings_from_args(args: argparse.Namespace) -> HoldfastSettings:
             overrides[key] = str(value) if isinstance(value, Path) else value
     if getattr(args, "no_discovery", False):
         overrides["mqtt.discovery"] = False
+    if getattr(args, "record_history", False):
+        overrides["history.record"] = True
+    if getattr(args, "no_web", False):
+        overrides["web.enabled"] = False
     return load_settings(args.config or default_config_file(), overrides)
 
 
@@ -158,6 +181,13 @@ def register(sub: Any) -> None:
         type=float,
         metavar="S",
         help="stop gracefully after S seconds even if the sources go on",
+    )
+    p.add_argument(
+        "--history",
+        dest="record_history",
+        action="store_true",
+        help="also run the history recorder on the same broker (history.record; "
+        "holdfast history shows what it stored)",
     )
     add_settings_args(p)
     p.set_defaults(func=run)
@@ -225,15 +255,26 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(args.verbose)
     settings = settings_from_args(args)
     exercise = None if args.exercise == "auto" else args.exercise
+    out = sys.stdout
+
+    def announce(where: Endpoints) -> None:
+        broker = f"embedded broker {where.mqtt}" if where.embedded else f"broker {where.mqtt}"
+        out.write(f"holdfast serve: publishing on {broker} under {settings.mqtt.topic_prefix}/\n")
+        if where.web_url:
+            out.write(f"holdfast serve: web display at {where.web_url}\n")
+        out.flush()
+
     with tempfile.TemporaryDirectory(prefix="holdfast-serve-") as workdir:
         specs = specs_from_args(args, Path(workdir))
         return asyncio.run(
             serve(
                 settings,
                 specs,
+                sinks=[ServeNotes(out)],
                 flush_timeout_s=args.flush_timeout,
                 duration_s=args.duration,
                 exercise=exercise,
+                announce=announce,
             )
         )
 
@@ -247,37 +288,66 @@ async def serve(
     duration_s: float | None = None,
     on_started: Callable[[App], None] | None = None,
     exercise: str | None = None,
+    displays: Sequence[Callable[[HoldfastSettings], Display]] = (),
     routine: RoutineSpec | None = None,
     pain_before: int | None = None,
+    announce: Callable[[Endpoints], None] | None = None,
 ) -> int:
     """Run the app with SIGINT/SIGTERM as graceful stop; 0 when every event was delivered
     (else :class:`UndeliveredError`: how many wait in the journal, and where).
 
     ``duration_s``: stop gracefully after this many seconds even if the sources go on.
-    ``on_started``: called with the app before it runs (e.g. to print where it publishes).
+    ``on_started``: called with the app before it runs (e.g. to stop it from a sink).
+    ``announce``: called with where it publishes (broker, web page) before the sources start.
+    ``displays``: makers of MQTT subscribers run beside the app, called with settings that
+    point at the broker (the web display is added per ``settings.web``); each gets the
+    broker's last messages before the broker stops.
     """
-    app = App(
-        settings,
-        specs,
-        sinks=sinks,
-        flush_timeout_s=flush_timeout_s,
-        exercise=exercise,
-        routine=routine,
-        pain_before=pain_before,
-    )
-    if on_started is not None:
-        on_started(app)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, app.stop)
-    timer = loop.call_later(duration_s, app.stop) if duration_s is not None else None
-    try:
-        await app.run()
-    finally:
-        if timer is not None:
-            timer.cancel()
+    async with contextlib.AsyncExitStack() as stack:
+        settings, embedded = await own_broker(settings, stack)
+        app = App(
+            settings,
+            specs,
+            sinks=sinks,
+            flush_timeout_s=flush_timeout_s,
+            exercise=exercise,
+            routine=routine,
+            pain_before=pain_before,
+        )
+        web = await start_web(settings, stack)
+        running = [make(settings) for make in displays]
+        if settings.history.record:
+            from service.cmd_history import InProcessRecorder
+
+            running.append(InProcessRecorder(settings))
+        for display in running:
+            await stack.enter_async_context(display)
+        if on_started is not None:
+            on_started(app)
+        if announce is not None:
+            b = settings.broker
+            announce(
+                Endpoints(
+                    b.host or "127.0.0.1",
+                    b.port,
+                    embedded is not None,
+                    embedded.ws_port if embedded is not None else None,
+                    web.url if web is not None else None,
+                )
+            )
+        loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+            loop.add_signal_handler(sig, app.stop)
+        timer = loop.call_later(duration_s, app.stop) if duration_s is not None else None
+        try:
+            await app.run()
+        finally:
+            if timer is not None:
+                timer.cancel()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        for display in running:
+            await display.finish()
     undelivered = app.undelivered()
     if undelivered is not None:
         raise undelivered  # not a clean end: say how many and where they wait (exit 2)

@@ -17,6 +17,7 @@ import dataclasses
 import difflib
 import math
 import os
+import re
 import socket
 import tomllib
 import typing
@@ -172,6 +173,41 @@ class JournalSettings(_Section):
     max_disk_mb: float = Field(default=256.0, gt=0, description="journal size cap")
 
 
+class HistorySettings(_Section):
+    """The history of sessions (``holdfast history``; docs/history.md)."""
+
+    database: str = Field(
+        default_factory=lambda: f"sqlite:///{_state_dir() / 'history.sqlite3'}",
+        description="database URL: sqlite:///FILE or postgresql://USER@HOST:PORT/DB; "
+        "default a SQLite file in the state directory",
+    )
+    record: bool = Field(
+        default=False,
+        description="holdfast serve also runs the history recorder (an MQTT subscriber on "
+        "the same broker)",
+    )
+    client_id: str = Field(
+        default_factory=lambda: f"holdfast-history-{socket.gethostname()}",
+        description="MQTT client id of the recorder (its persistent session)",
+    )
+
+
+GATEWAY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""A gateway id: one topic level, also a file and client-id part (no /, +, #, spaces)."""
+
+
+class WebSettings(_Section):
+    """The web display ``holdfast serve`` and ``holdfast demo`` start (docs/display.md)."""
+
+    enabled: bool = Field(default=True, description="start the web display with serve/demo")
+    bind: str = Field(
+        default="127.0.0.1", description="listen address; loopback = this machine only"
+    )
+    port: int = Field(
+        default=8321, ge=0, le=65535, description="HTTP port (busy: any free one; 0 = any)"
+    )
+
+
 class HoldfastSettings(BaseSettings):
     """Everything ``holdfast serve`` can be told (see ``docs/config.md``)."""
 
@@ -187,12 +223,48 @@ class HoldfastSettings(BaseSettings):
     embedded: EmbeddedBrokerSettings = Field(default_factory=EmbeddedBrokerSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     journal: JournalSettings = Field(default_factory=JournalSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    history: HistorySettings = Field(default_factory=HistorySettings)
     routine: RoutineSettings = Field(default_factory=RoutineSettings)
     recordings_dir: Path = Field(
         default_factory=lambda: _state_dir() / "recordings",
         description="where cmd/recording writes event recordings",
     )
+    gateway_id: str | None = Field(
+        default=None,
+        description="this gateway's name when several share a broker: topics become "
+        "<prefix>/<gateway>/<sensor>/..., and the default client id and journal directory "
+        "get it as a suffix",
+    )
+
+    @field_validator("gateway_id")
+    @classmethod
+    def _gateway_id(cls, value: str | None) -> str | None:
+        if value is not None and not GATEWAY_ID.fullmatch(value):
+            raise ValueError(
+                "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+            )
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gateway_defaults(cls, data: Any) -> Any:
+        """Two gateways on one machine must not share a client id (the broker would throw
+        one off for the other) nor a journal: with a gateway id, their defaults differ."""
+        if not isinstance(data, dict):
+            return data
+        gateway = data.get("gateway_id")
+        if not isinstance(gateway, str) or not GATEWAY_ID.fullmatch(gateway):
+            return data
+        out = dict(data)
+        broker = out.get("broker", {})
+        if isinstance(broker, dict) and "client_id" not in broker:
+            out["broker"] = {**broker, "client_id": f"holdfast-{socket.gethostname()}-{gateway}"}
+        journal = out.get("journal", {})
+        if isinstance(journal, dict) and "directory" not in journal:
+            out["journal"] = {**journal, "directory": _state_dir() / "journal" / gateway}
+        return out
 
     @classmethod
     def settings_customise_sources(

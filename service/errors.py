@@ -1,4 +1,4 @@
-"""Errors of the service layer: the MQTT broker."""
+"""Errors of the service layer: the MQTT broker, the history database."""
 
 from __future__ import annotations
 
@@ -12,4 +12,13 @@ class BrokerError(HoldfastError):
         super().__init__(f"MQTT broker {host}:{port}: {reason}")
         self.host = host
         self.port = port
+        self.reason = reason
+
+
+class HistoryError(HoldfastError):
+    """The history database cannot be opened, migrated, read or written."""
+
+    def __init__(self, database: str, reason: str) -> None:
+        super().__init__(f"history database {database}: {reason}")
+        self.database = database
         self.reason = reason

@@ -14,6 +14,7 @@ turns those decisions into events and measures the hold while it lasts:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,10 +77,11 @@ class HoldTimer:
         self,
         frame: Frame,
         decisions: list[HoldStart | HoldEnd],
-        name: tuple[str, Side | None],
-        target_s: float,
+        name: Callable[[HoldStart], tuple[str, Side | None]],
+        target_s: Callable[[str], float],
     ) -> Found:
-        """``name``: exercise and side of a hold that starts in this frame."""
+        """``name(start)``: exercise and side of a hold that starts so (its posture, its turn);
+        ``target_s(exercise)``: its target."""
         found: Found = []
         power = self._tremor(frame.acc_mps2)
         i = 0
@@ -87,8 +89,9 @@ class HoldTimer:
             self._accumulate(frame, power, i, d.index, found)
             i = d.index
             if isinstance(d, HoldStart):
-                ex, side = name
-                self.active = _Hold(ex, side, d.t_start, target_s)
+                ex, side = name(d)
+                target = target_s(ex)
+                self.active = _Hold(ex, side, d.t_start, target)
                 found.append(
                     (
                         d.index,
@@ -97,7 +100,7 @@ class HoldTimer:
                             sensor=self.sensor,
                             exercise=ex,
                             side=side,
-                            target_s=target_s,
+                            target_s=target,
                             t_start=round(d.t_start, 4),
                         ),
                     )

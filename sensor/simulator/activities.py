@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sensor.simulator.builder import START_POSTURES, Builder
+from sensor.simulator.everyday import fidget as fidget_moves
+from sensor.simulator.everyday import jog as jogging
 from sensor.simulator.exercise import RepSpec, rep_defaults, run_reps
-from sensor.simulator.fidget import fidget as fidget_moves
 from sensor.simulator.overlays import Gait, sway
 from sensor.simulator.params import Params, Value
 from sensor.simulator.trajectory import Pose
@@ -117,28 +118,8 @@ def _walk(
 
 
 def jog(b: Builder, p: Params) -> None:
-    """Running: a faster cadence, a bigger bounce and a slight forward lean (negative)."""
     go_to(b, "standing")
-    duration = p.num("duration_s")
-    with b.activity("jog", negative=True):
-        start = b.pose
-        t0 = b.now_s
-        b.overlay(
-            Gait(
-                t0,
-                t0 + duration,
-                b.amp(p.num("cadence_spm")),
-                vertical_m=0.05,
-                surge_m=0.025,
-                sway_m=0.025,
-                tilt_deg=3.0,
-                obliquity_deg=4.0,
-                rotation_deg=6.0,
-                mean_flex_deg=p.num("lean_deg"),
-                phase0=float(b.rng.uniform(0, 6.28)),
-            )
-        )
-        b.timeline.move_to(start.forward(p.num("speed_mps") * duration), duration)
+    jogging(b, p.num("duration_s"), p.num("cadence_spm"), p.num("speed_mps"), p.num("lean_deg"))
 
 
 def sit(b: Builder, p: Params) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sensor.simulator.builder import Builder
-from sensor.simulator.fidget import fidget
+from sensor.simulator.everyday import fidget
 from sensor.simulator.overlays import tremor
 from sensor.simulator.params import Params
 from sensor.simulator.trajectory import Pose

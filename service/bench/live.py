@@ -165,14 +165,14 @@ class Broker:
 
 
 @contextlib.contextmanager
-def mosquitto(workdir: Path) -> Iterator[int | None]:
+def mosquitto(workdir: Path, *, nodelay: bool = True) -> Iterator[int | None]:
     """A Mosquitto on a free localhost port (``None`` when it is not installed)."""
-    with mosquitto_broker(workdir) as broker:
+    with mosquitto_broker(workdir, nodelay=nodelay) as broker:
         yield None if broker is None else broker.port
 
 
 @contextlib.contextmanager
-def mosquitto_broker(workdir: Path) -> Iterator[Broker | None]:
+def mosquitto_broker(workdir: Path, *, nodelay: bool = True) -> Iterator[Broker | None]:
     """:func:`mosquitto` with the broker's process id (to read its CPU time)."""
     exe = shutil.which("mosquitto") or (
         "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
@@ -188,7 +188,7 @@ def mosquitto_broker(workdir: Path) -> Iterator[Broker | None]:
         "max_queued_messages 100000",
         # Mosquitto leaves Nagle's algorithm on by default: ~40 ms on a hop with small
         # messages. docs/performance.md recommends this for deployments too.
-        "set_tcp_nodelay true",
+        f"set_tcp_nodelay {'true' if nodelay else 'false'}",
         f"listener {port} 127.0.0.1",
         "allow_anonymous true",
     ]

@@ -41,7 +41,7 @@ class Plan:
 
 PLANS = {
     "full": Plan("full", 3600.0, 120.0, 3, 3600.0, 30.0, 3.0, 8),
-    "quick": Plan("quick", 600.0, 30.0, 2, 300.0, 6.0, 3.0, 1),
+    "quick": Plan("quick", 600.0, 30.0, 2, 600.0, 6.0, 3.0, 1),
     "smoke": Plan("smoke", 20.0, 2.0, 1, 10.0, 1.0, 0.5, 0, live_sensors=2),
 }
 

@@ -35,6 +35,12 @@ def topic_safe(name: str) -> str:
     return _UNSAFE.sub("_", name) or "_"
 
 
+def gateway_prefix(prefix: str, gateway: str | None) -> str:
+    """The topic prefix one gateway publishes under: ``<prefix>/<gateway>`` when it has an
+    id (several gateways on one broker), else ``<prefix>`` as before."""
+    return f"{prefix}/{topic_safe(gateway)}" if gateway else prefix
+
+
 @dataclass(frozen=True, slots=True)
 class Topics:
     """Topic names under one prefix (``prefix`` has no trailing slash)."""

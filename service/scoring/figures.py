@@ -105,7 +105,13 @@ def markdown_columns(columns: dict[str, dict[str, Any]], title: str) -> str:
         f"| {title} | " + " | ".join(GROUP_TITLES.get(n, n) for n in names) + " | target |",
         "|---" * (len(names) + 2) + "|",
     ]
+    section = ""
     for key, label, kind, target in _ROWS:
         cells = " | ".join(_cell(columns[n].get(key), kind) for n in names)
-        lines.append(f"| {label.strip()} | {cells} | {target} |")
+        # Markdown loses the indentation: an indented row names its section.
+        if label.startswith(" "):
+            name = f"{section}: {label.strip()}"
+        else:
+            name, section = label, label.split(" (")[0]
+        lines.append(f"| {name} | {cells} | {target} |")
     return "\n".join(lines)

@@ -40,6 +40,7 @@ def summary(s: Score) -> dict[str, Any]:
             "duration_mae_s": float(np.mean(s.hold_abs_err_s)) if s.hold_abs_err_s else None,
             "side_right_rate": _rate(s.holds_side_right, s.holds_hit),
             "side_unsaid": s.holds_side_unsaid,
+            "recall_with_side": _rate(s.holds_side_right, s.holds_true),
         },
         "flexion_episodes": {
             "true": s.episodes_true, "found": s.episodes_found,

@@ -201,3 +201,16 @@ def test_the_session_end_closes_an_open_hold() -> None:
     assert ended[0].reason == "session_ended"
     summary = of_type(events, SessionSummaryEvent)[0]
     assert len(summary.holds) == 1
+
+
+def test_a_side_plank_keeps_its_side_when_the_chunk_also_holds_the_roll_back() -> None:
+    # One chunk with the side plank and the roll onto the back after it (a replay, or the
+    # late analysis of what came before calibration): the hold is named from the posture it
+    # started in, not from where the chunk ends.
+    keys = lie_down(0.0)
+    keys += roll_to_right_side(keys[-1].t_s)
+    keys += side_plank(keys[-1].t_s, 11.0)
+    t = keys[-1].t_s
+    keys += [Key(t + 1.5, -90.0, 0.0, 0.12), Key(t + 8.0, -90.0, 0.0, 0.12)]
+    holds = of_type(run([session(keys)]), HoldEndedEvent)
+    assert [(h.exercise, h.side) for h in holds] == [("side_plank", "right")]

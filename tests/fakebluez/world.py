@@ -25,6 +25,7 @@ from fakebluez.bluez_objects import Adapter, Device, GattCharacteristic, GattSer
 from fakebluez.emulators import make_emulator
 from fakebluez.emulators.base import Emulator, Notification
 from fakebluez.motion import motion_for
+from fakebluez.playback import attach, is_playback
 
 ADAPTER_PATH = "/org/bluez/hci0"
 TICK_S = 0.01
@@ -78,7 +79,14 @@ class World:
         address = address.upper()
         if address in self.devices:
             raise DBusError("org.bluez.Error.AlreadyExists", address)
-        emulator = make_emulator(model, address, name, motion_for(script or None))
+        if is_playback(script):
+            emulator = make_emulator(model, address, name, None)
+            notify = {
+                c.uuid for svc in emulator.services() for c in svc.chars if "notify" in c.flags
+            }
+            attach(emulator, script, notify)
+        else:
+            emulator = make_emulator(model, address, name, motion_for(script or None))
         self.devices[address] = SimDevice(emulator, device_path(address))
 
     def _dev(self, address: str) -> SimDevice:

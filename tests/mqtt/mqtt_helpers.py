@@ -60,6 +60,8 @@ class Mosquitto:
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
     logs: list[Path] = field(default_factory=list)
+    extra_config: list[str] = field(default_factory=list)
+    """More config lines, e.g. a bridge section (``connection ...``), written last."""
 
     def write_config(self) -> Path:
         lines = [
@@ -98,6 +100,7 @@ class Mosquitto:
                 f"certfile {self.tls.cert}",
                 f"keyfile {self.tls.key}",
             ]
+        lines += self.extra_config
         conf = self.directory / "mosquitto.conf"
         conf.write_text("\n".join(lines) + "\n")
         return conf
@@ -356,6 +359,63 @@ async def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0) -> 
     async with asyncio.timeout(timeout_s):
         while not predicate():
             await asyncio.sleep(0.05)
+
+
+class TcpLink:
+    """A TCP relay from ``port`` to ``target_port`` that a test can cut and restore: a
+    network link that goes down (open connections closed, new ones refused) and comes back
+    on the same port. Runs on the test's event loop."""
+
+    def __init__(self, target_port: int, port: int | None = None) -> None:
+        self.target_port = target_port
+        self.port = port or free_port()
+        self.cuts = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._relays: set[asyncio.Task[Any]] = set()
+
+    async def open(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        self.cuts += 1
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for w in list(self._writers):
+            w.close()
+        self._writers.clear()
+        if self._relays:  # the relays end on their closed streams
+            await asyncio.wait(list(self._relays), timeout=5)
+
+    async def close(self) -> None:
+        await self.cut()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._relays.add(task)
+            task.add_done_callback(self._relays.discard)
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, ConnectionError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+        self._writers -= {writer, up_writer}
 
 
 def start(sub: Subscriber) -> asyncio.Task[None]:

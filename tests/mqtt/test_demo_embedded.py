@@ -28,6 +28,8 @@ async def test_demo_runs_the_session_live_and_over_mqtt_websocket(tmp_path: Path
                 str(tcp_port),
                 "--embedded-ws-port",
                 str(ws_port),
+                "--web-port",
+                "0",
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -58,12 +60,14 @@ async def test_demo_runs_the_session_live_and_over_mqtt_websocket(tmp_path: Path
     # only event topics.
     events = display.events()
     text = log.read_text()
-    # The terminal view showed the session as it happened: bends, a hold, reps, the summary.
+    # The terminal display (an MQTT subscriber itself) showed the session as it happened:
+    # bends, a hold, reps, the summary, in sentences; and the web page's address was given.
     for expected in (
-        "flexion",
-        "HOLD  side_plank",
-        "REP   bridge",
-        "session_summary",
+        "Forward bend to",
+        "Side plank (right) hold started",
+        "Bridge rep 5",
+        "Session ended after",
+        "web display: http://127.0.0.1:",
         "holdfast demo: done",
     ):
         assert expected in text, text

@@ -1,20 +1,29 @@
 """A guided routine over MQTT against a real Mosquitto: start_routine, steps advance, next,
-a pain report ends a step, the summary arrives; bad routine commands are error replies."""
+a pain report ends a step, the summary arrives and the session is in the history database
+(the history recorder, an MQTT subscriber, on SQLite); bad routine commands are error
+replies."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import aiomqtt
 import pytest
+import sqlalchemy as sa
 from mqtt_helpers import Mosquitto, Subscriber, settings_for, start, wait_until
 
 from dsp.events import parse_event
 from service.app import App, SourceSpec
+from service.history import schema
+from service.history.store import HistoryStore
 from service.mqtt.state import SensorState
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "history"))
+from history_helpers import recording
 
 BEGINNER = Path(__file__).resolve().parents[2] / "recordings" / "beginner.jsonl.gz"
 
@@ -92,16 +101,19 @@ async def test_a_routine_runs_over_mqtt(mosquitto: Mosquitto, tmp_path: Path) ->
     )
     task = start(sub)
     await sub.subscribed.wait()
-    app = App(settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(BEGINNER, speed=8.0)])
-    serving = asyncio.create_task(app.run())
-    try:
-        await wait_until(lambda: app.runtimes["back"].state.connected, 60)
-        async with aiomqtt.Client("127.0.0.1", mosquitto.port, identifier="display") as client:
-            await drive(Display(client, sub), sub)
-    finally:
-        app.stop()
-        await serving
-        task.cancel()
+    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    with recording(url, mosquitto.port) as recorder:
+        app = App(settings_for(mosquitto.port, tmp_path), [SourceSpec.replay(BEGINNER, speed=8.0)])
+        serving = asyncio.create_task(app.run())
+        try:
+            await wait_until(lambda: app.runtimes["back"].state.connected, 60)
+            async with aiomqtt.Client("127.0.0.1", mosquitto.port, identifier="display") as client:
+                await drive(Display(client, sub), sub)
+        finally:
+            app.stop()
+            await serving
+            task.cancel()
+        await asyncio.to_thread(recorder.wait_idle, 30)
     for event in sub.events():
         parse_event(json.dumps(event))  # every payload is a valid event of the contract
     (pain,) = [p for p in of_type(sub, "routine_pain") if p["phase"] == "during"]
@@ -124,6 +136,27 @@ async def test_a_routine_runs_over_mqtt(mosquitto: Mosquitto, tmp_path: Path) ->
     last_state = SensorState.model_validate_json(sub.by_topic["holdfast/back/state"][-1])
     assert last_state.routine is not None
     assert last_state.routine.phase == "ended"
+    in_history(url, end)
+
+
+def in_history(url: str, end: dict[str, Any]) -> None:
+    """The history recorder stored the session with its routine, steps and pain scores."""
+    with HistoryStore(url) as store:
+        (session,) = store.sessions()
+        assert session.routines == ("mqtt_test",)
+        with store.engine.connect() as conn:
+            (routine,) = conn.execute(sa.select(schema.routines)).mappings().all()
+            steps = conn.execute(
+                sa.select(schema.routine_steps).order_by(schema.routine_steps.c.step)
+            ).mappings()
+            statuses = [s["status"] for s in steps]
+            pains = conn.execute(sa.select(schema.pain_scores)).mappings().all()
+    assert routine["routine_id"] == end["routine_id"]
+    assert routine["ended"]
+    assert routine["reason"] == "stopped"
+    assert routine["pain_before"] == 2
+    assert statuses == [s["status"] for s in end["steps"]]
+    assert sorted((p["phase"], p["score"]) for p in pains) == [("before", 2), ("during", 7)]
 
 
 @pytest.mark.mosquitto

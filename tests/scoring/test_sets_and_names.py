@@ -212,6 +212,7 @@ def test_a_hold_with_the_wrong_side_is_counted(truth: dict[str, Any]) -> None:
     assert s["holds"]["recall"] == 1.0  # found at the right time ...
     assert s["holds"]["side_right_rate"] == 0.0  # ... on the wrong side
     assert s["holds"]["side_unsaid"] == 0
+    assert s["holds"]["recall_with_side"] == 0.0  # matched with its side, it was not found
     unsaid = [_hold(h, side=None) for h in truth["holds"] if not h["needs_context"]]
     s = summary(score_events(unsaid, truth, context=False))
     assert (s["holds"]["side_right_rate"], s["holds"]["side_unsaid"]) == (0.0, 1)

@@ -61,9 +61,10 @@ def test_explicit_mounting_and_text_output(capsys: pytest.CaptureFixture[str]) -
     code, out, _ = replay(capsys, str(path), "--up", "+y", "--forward", "-z", "--no-angles")
     assert code == 0
     lines = out.splitlines()
-    assert "learned up and forward from --up/--forward" in lines[0]
-    assert sum(" flexion " in line for line in lines) == 4
-    assert sum("WARNING 3 forward bends" in line for line in lines) == 1
+    assert lines[0] == "   0:00  Calibrated from --up/--forward: learned up and forward."
+    assert sum("Forward bend to" in line for line in lines) == 4
+    assert sum("WARNING: 3 forward bends deeper than 45°" in line for line in lines) == 1
+    assert not any("flexion" in line or "=" in line for line in lines)  # sentences only
 
 
 def test_bad_line_exits_2_naming_file_and_line(
@@ -152,3 +153,31 @@ def test_ids_are_the_same_with_and_without_angles(
     # Everything but seq (the position in the stream that was emitted) is the same.
     assert [{**e, "seq": 0} for e in alone] == [{**e, "seq": 0} for e in others]
     assert len({e["id"] for e in kept}) == len(kept)
+
+
+@pytest.mark.parametrize(
+    ("up", "forward", "looks", "advice"),
+    [
+        ("-y", "-z", "upside down (head down)", "use --up +y (or"),
+        ("-z", "+y", "lying on the back", "use --up +y and another --forward"),
+        ("+x", "-z", "lying on a side", "use --up +y (or"),
+    ],
+)
+def test_a_mounting_that_makes_standing_look_wrong_is_reported(
+    capsys: pytest.CaptureFixture[str], up: str, forward: str, looks: str, advice: str
+) -> None:
+    path = RECORDINGS / "basic_standing_still.jsonl"  # standing still, +y up
+    code, _, err = replay(capsys, str(path), "--up", up, "--forward", forward)
+    assert code == 0
+    (line,) = err.splitlines()
+    assert line.startswith(f"holdfast: warning: mounting --up {up} --forward {forward}: ")
+    assert f"reads as {looks}; the sensor's +y axis pointed up" in line
+    assert advice in line
+
+
+def test_the_right_mounting_gets_no_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    path = RECORDINGS / "basic_standing_still.jsonl"
+    code, out, err = replay(capsys, str(path), "--up", "+y", "--forward", "-z")
+    assert code == 0
+    assert err == ""
+    assert "Now upright" in out

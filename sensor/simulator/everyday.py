@@ -1,9 +1,9 @@
-"""Fidgeting: the small restless movements people make between exercises and between sets."""
+"""What people do besides exercising: fidgeting between exercises and sets, jogging."""
 
 from __future__ import annotations
 
 from sensor.simulator.builder import Builder
-from sensor.simulator.overlays import sway
+from sensor.simulator.overlays import Gait, sway
 
 
 def fidget(b: Builder, moves: int, size_deg: float) -> None:
@@ -22,3 +22,29 @@ def fidget(b: Builder, moves: int, size_deg: float) -> None:
             b.move(rest_pose, float(b.rng.uniform(0.4, 1.2)))
             b.hold(float(b.rng.uniform(0.3, 2.0)))
         b.overlay(sway(b.rng, t0, b.now_s, max(0.5, b.person.sway)))
+
+
+def jog(
+    b: Builder, duration_s: float, cadence_spm: float, speed_mps: float, lean_deg: float
+) -> None:
+    """Running from standing: a faster cadence, a bigger bounce (~10 cm peak to peak) and a
+    slight forward lean. Logged as a negative activity."""
+    with b.activity("jog", negative=True):
+        start = b.pose
+        t0 = b.now_s
+        b.overlay(
+            Gait(
+                t0,
+                t0 + duration_s,
+                b.amp(cadence_spm),
+                vertical_m=0.05,
+                surge_m=0.025,
+                sway_m=0.025,
+                tilt_deg=3.0,
+                obliquity_deg=4.0,
+                rotation_deg=6.0,
+                mean_flex_deg=lean_deg,
+                phase0=float(b.rng.uniform(0, 6.28)),
+            )
+        )
+        b.timeline.move_to(start.forward(speed_mps * duration_s), duration_s)
