@@ -17,7 +17,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dsp.events import Event, HoldEndedEvent, HoldStartedEvent, HoldTickEvent
 from firmware_protocol.samples import FloatArray
+
+
+def late_results(events: list[Event]) -> list[Event]:
+    """What the late analysis of a backlog reports: its results, not the running commentary.
+    A hold that started and ended in the backlog comes as its ``hold_ended`` alone (it has
+    ``t_start`` and ``duration_s``); ticks are left out (a second-by-second count of a hold that
+    is over, all at one instant, tells nobody anything); a hold still going on at the end of
+    the backlog keeps its ``hold_started`` and ticks on live from there."""
+    ended = sum(isinstance(e, HoldEndedEvent) for e in events)
+    out: list[Event] = []
+    for event in events:
+        if isinstance(event, HoldTickEvent):
+            continue
+        if isinstance(event, HoldStartedEvent) and ended > 0:
+            continue  # its hold_ended follows in the backlog (holds do not overlap)
+        if isinstance(event, HoldEndedEvent):
+            ended -= 1
+        out.append(event)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,6 +254,8 @@ class AutoCalibrator:
 
     def _find_still(self, up: FloatArray, still: np.ndarray) -> int | None:
         n = up.shape[0]
+        # No gravity direction (an all-zero or broken acceleration) is no still period.
+        still = still & (np.linalg.norm(up, axis=1) > 0.5)
         # Run length of consecutive still samples, carried across chunks.
         idx = np.arange(n)
         last_not_still = np.maximum.accumulate(np.where(~still, idx, -1))

@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from dsp import angles
-from dsp.backlog import Backlog, Stretch
+from dsp.backlog import Backlog, Stretch, late_results
 from dsp.calibration import AutoCalibrator, CalibrationSettings, CalibrationStep
 from dsp.clock import ClockSettings, SampleClock
 from dsp.detectors import Detectors, DetectorSettings, Frame
@@ -331,8 +331,8 @@ class Pipeline:
         late: Pending = []
         self._analyse(0, stretch.t_s, stretch.acc_mps2, stretch.up, stretch.still, late, False)
         late.sort(key=lambda item: (item[0], item[1]))
-        for _, _, event in late:
-            assert not isinstance(event, tuple)
+        decided = [event for _, _, event in late if not isinstance(event, tuple)]
+        for event in late_results(decided):
             # Same rank for all: the stable sort keeps them in the order they were decided.
             out.append((index, RANK_CALIBRATED, event.model_copy(update={"t": t})))
 

@@ -20,6 +20,7 @@ from dsp.detectors.happenings import HoldEnd, HoldStart, PostureChanged, Returne
 from dsp.detectors.holds import HoldTimer
 from dsp.detectors.reps import RepCounter
 from dsp.detectors.settings import DetectorSettings
+from dsp.detectors.sides import hold_side
 from dsp.detectors.summary import SessionTotals
 from dsp.events import Event, SessionSummaryEvent, Side
 from firmware_protocol.samples import FloatArray
@@ -99,12 +100,16 @@ class Detectors:
             return "prone" in places or "quadruped" in places
         return False
 
-    def _hold_name(self, code: int) -> tuple[str, Side | None]:
-        """The hold that starts in posture ``code`` (its decision's, not the frame's last)."""
+    def _hold_name(self, start: HoldStart) -> tuple[str, Side | None]:
+        """The hold that starts so: in posture ``start.posture_code`` (its decision's, not the
+        frame's last), turned ``start.rotation_deg`` from rest (a one-sided hold's side)."""
+        code = start.posture_code
         if code in SIDE_CODES and self.exercise in (None, "side_plank"):
             side: Side = "left" if code == POSTURE_CODE["side_left"] else "right"
             return "side_plank", side
-        return self.exercise or "unknown", None
+        if self.exercise is None:
+            return "unknown", None
+        return self.exercise, hold_side(self.exercise, start.rotation_deg, self.settings.holds)
 
     def _target_s(self, exercise: str) -> float:
         if self.hold_target_s is not None:

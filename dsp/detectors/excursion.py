@@ -44,6 +44,7 @@ from dsp.detectors.reference import (
     angle_from_deg,
     elevation_deg,
     movement_times,
+    rotation_from_deg,
     shape_of,
 )
 from dsp.detectors.runs import first_true
@@ -410,7 +411,10 @@ class ExcursionTracker:
             _, arrive, _, _ = movement_times(bt, be, level, None)
         self.hold = TopHold(t_j, u_j, self._rest_of(u_j), level, self.holds, self.reps)
         self._had_hold = True
-        out.append(HoldStart(j, arrive, level, self.code))
+        rot = None
+        if self.code not in SIDE_CODES and self.ref is not None:
+            rot = rotation_from_deg(u_j[None, :], self.ref)[0]
+        out.append(HoldStart(j, arrive, level, self.code, rot))
 
     def _returned(self, j: int, out: list[Happening], base: float) -> None:
         bt, be = self._buffer()

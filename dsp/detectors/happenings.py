@@ -20,6 +20,9 @@ class HoldStart:
     t_start: float  # estimated arrival at the top
     level_deg: float
     posture_code: int = 0  # the posture it started in (names a side plank's side)
+    #: Body-frame rotation vector (deg) from the rest reference to the hold (None: on a
+    #: side, or no reference); tells a one-sided hold's side (dsp.detectors.sides).
+    rotation_deg: FloatArray | None = None
 
 
 @dataclass(frozen=True, slots=True)

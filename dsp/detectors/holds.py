@@ -77,10 +77,10 @@ class HoldTimer:
         self,
         frame: Frame,
         decisions: list[HoldStart | HoldEnd],
-        name: Callable[[int], tuple[str, Side | None]],
+        name: Callable[[HoldStart], tuple[str, Side | None]],
         target_s: Callable[[str], float],
     ) -> Found:
-        """``name(posture_code)``: exercise and side of a hold that starts in that posture;
+        """``name(start)``: exercise and side of a hold that starts so (its posture, its turn);
         ``target_s(exercise)``: its target."""
         found: Found = []
         power = self._tremor(frame.acc_mps2)
@@ -89,7 +89,7 @@ class HoldTimer:
             self._accumulate(frame, power, i, d.index, found)
             i = d.index
             if isinstance(d, HoldStart):
-                ex, side = name(d.posture_code)
+                ex, side = name(d)
                 target = target_s(ex)
                 self.active = _Hold(ex, side, d.t_start, target)
                 found.append(

@@ -60,6 +60,9 @@ class HoldSettings(BaseModel):
     fraction of a second; a standing hold is lowered once back this long (= ``reps.settle_s``,
     the chain's time for stillness to be a rest). Supported holds (lying, on hands and knees,
     on a side) only tremor and are lowered at the first return.
+    ``side_min_deg``: a one-sided hold's turn toward its side must stand out of rest noise
+    and sway (< 1 deg); ``side_min_share``: and be a clear part of the movement, not a
+    little asymmetry of a symmetric one (``dsp.detectors.sides``).
     Tremor power is the acceleration power in ``tremor_band_hz`` (physiological tremor
     8-12 Hz, fatigue tremor of a held muscle 3-8 Hz: e.g. Lippold 1970; Gandevia 2001).
     """
@@ -74,6 +77,17 @@ class HoldSettings(BaseModel):
         default=0.5,
         gt=0,
         description="a hold that swayed is lowered once back this long (= reps.settle_s)",
+    )
+    side_min_deg: float = Field(
+        default=1.0,
+        gt=0,
+        description="a one-sided hold's side needs a turn this large about its axis, deg",
+    )
+    side_min_share: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="... and this share of the whole turn from rest (dsp.detectors.sides)",
     )
     tick_s: float = Field(default=1.0, gt=0, description="hold_tick period (issue 4: 1 Hz)")
     tremor_band_hz: tuple[float, float] = Field(
@@ -93,6 +107,9 @@ class RepSettings(BaseModel):
     ``partial_fraction``: a rep under this fraction of the set's median range is a partial rep
     and not counted. ``set_gap_s``: longer than the rest between reps in the seed routines
     (holds of 3 s plus a breath), shorter than a rest between sets.
+    ``side_min_deg`` / ``side_min_share``: as the holds' (``dsp.detectors.sides``): a roll
+    that clearly tells a side; a set whose reps all rolled to one side ends when one rolls
+    to the other (the per-side exercise moved to the other side).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -143,6 +160,12 @@ class RepSettings(BaseModel):
     )
     fire_hydrant_roll_deg: float = Field(
         default=6.5, gt=0, description="hands and knees roll above this: fire hydrant"
+    )
+    side_min_deg: float = Field(
+        default=1.0, gt=0, description="a rep's roll this large tells its side (= holds')"
+    )
+    side_min_share: float = Field(
+        default=0.3, ge=0, le=1, description="... and this share of its range (= holds')"
     )
     prone_extension_min_deg: float = Field(
         default=8.0, gt=0, description="prone extension above this: trunk extension"

@@ -6,6 +6,7 @@ must be in the history, event for event."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -13,12 +14,15 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiomqtt
 import pytest
 from history_helpers import kept, recording, stored_events
 from mqtt_helpers import (
     Mosquitto,
+    Subscriber,
     TcpLink,
     expected_events,
+    start,
     start_broker,
     wait_until,
     write_bends_recording,
@@ -56,7 +60,9 @@ def bridge_section(gateway: str, central_port: int) -> list[str]:
     return lines
 
 
-def serve(recording_path: Path, port: int, gateway: str, tmp: Path) -> subprocess.Popen[bytes]:
+def serve(
+    recording_path: Path, port: int, gateway: str, tmp: Path, speed: float = 6.0
+) -> subprocess.Popen[bytes]:
     """A ``holdfast serve`` process of one gateway: its own id, hence (by default) its own
     client id and journal under the state directory."""
     with (tmp / f"serve-{gateway}.log").open("wb") as log:
@@ -69,7 +75,7 @@ def serve(recording_path: Path, port: int, gateway: str, tmp: Path) -> subproces
                 "--replay",
                 str(recording_path),
                 "--speed",
-                "6",
+                str(speed),
                 "--broker-host",
                 "127.0.0.1",
                 "--broker-port",
@@ -135,3 +141,41 @@ async def test_every_session_of_every_gateway_reaches_the_history(
     # Distinct client ids and journals came from the gateway ids alone.
     journals = tmp_path / "state" / "holdfast" / "journal"
     assert sorted(p.name for p in journals.iterdir()) == sorted(gateways)
+
+
+async def test_commands_reach_a_bridged_gateway_once(
+    brokers: list[Mosquitto], tmp_path: Path
+) -> None:
+    """The example's ``in`` topic: a command sent at the centre reaches the gateway behind the
+    bridge, and its one reply comes back (no loop between the two brokers)."""
+    central = start_broker(brokers, tmp_path / "central")
+    edge = start_broker(
+        brokers, tmp_path / "edge", extra_config=bridge_section("room3", central.port)
+    )
+    bends = write_bends_recording(tmp_path / "bends.jsonl", bends=6)
+    replies = Subscriber(central.port, ["holdfast/room3/back/reply"], "clinic-display")
+    listening = start(replies)
+    proc = serve(bends, edge.port, "room3", tmp_path, speed=1.0)
+    try:
+        await replies.subscribed.wait()
+        # The gateway is up once its retained status has crossed the bridge.
+        status = Subscriber(central.port, ["holdfast/room3/status"], "status-watch")
+        watching = start(status)
+        await wait_until(lambda: b"online" in status.by_topic["holdfast/room3/status"], 30)
+        watching.cancel()
+        async with aiomqtt.Client("127.0.0.1", central.port, identifier="clinic-cmd") as client:
+            await client.publish(
+                "holdfast/room3/back/cmd/hold_target",
+                json.dumps({"seconds": 45, "request_id": "r1"}),
+                qos=1,
+            )
+        await wait_until(lambda: len(replies.messages) >= 1, 20)
+        await asyncio.sleep(1.0)  # a looping bridge would deliver more copies by now
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+        listening.cancel()
+    [(topic, payload, _)] = replies.messages
+    assert topic == "holdfast/room3/back/reply"
+    reply = json.loads(payload)
+    assert (reply["command"], reply["ok"], reply["request_id"]) == ("hold_target", True, "r1")
