@@ -311,7 +311,6 @@ class Publisher:
                     return
                 continue
             if not self._dirty and not self._live:
-                _still_wanted()
                 await self._wake.wait()
 
     async def _listen(self, client: aiomqtt.Client) -> None:
@@ -366,18 +365,6 @@ def backoff_delay(attempt: int, low_s: float, high_s: float) -> float:
 def _permanent_reason(exc: aiomqtt.MqttError) -> str | None:
     text = str(exc)
     return next((why for marker, why in _PERMANENT.items() if marker in text), None)
-
-
-def _still_wanted() -> None:
-    """Raise ``CancelledError`` if this task was asked to stop but is about to wait again.
-
-    On Python 3.11 a cancel that arrives while a publish's timeout (``wait_for``) completes
-    can be swallowed, leaving the task waiting for work forever with the cancel pending
-    (the App's task group then waits for it forever: seen as a rare hang at stop).
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 def _is_auth_refusal(exc: MqttConnectError) -> bool:
