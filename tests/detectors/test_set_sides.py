@@ -61,3 +61,37 @@ def test_an_alternating_exercise_stays_one_set(tmp_path: Path) -> None:
     assert [s.count for s, _ in sets] == [6]
     assert sets[0][0].exercise == "dead_bug"
     assert {r.side for r in sets[0][1]} == {"left", "right"}
+
+
+@pytest.mark.parametrize("seed", [2, 6])
+def test_another_movement_straight_after_a_set_starts_its_own_set(
+    tmp_path: Path, seed: int
+) -> None:
+    """Bird dogs, then fire hydrants on hands and knees without a pause: two sets, each
+    named for its movement, not one set named for the first (nor the first hydrant counted
+    as a bird dog)."""
+    script = """
+[[step]]
+activity = "calibration"
+
+[[step]]
+activity = "lie"
+posture = "quadruped"
+duration_s = 5
+get_up = "no"
+
+[[step]]
+activity = "bird_dog"
+count = 5
+hold_s = 3
+
+[[step]]
+activity = "fire_hydrant"
+count = 5
+"""
+    sim = simulate(parse_script(script), SimulationSettings(seed=seed))
+    out = tmp_path / "four_point.jsonl"
+    write_simulation(sim, out, "witmotion")
+    events = [e for e in chain_events(out) if isinstance(e, RepEvent | SetEndedEvent)]
+    sets = _sets(events)
+    assert [(s.exercise, s.count) for s, _ in sets] == [("bird_dog", 5), ("fire_hydrant", 5)]
