@@ -325,7 +325,17 @@ class Pipeline:
         """Analyse the samples kept while the mounting was unknown (``dsp.backlog``) anew."""
         for stage in (self._height, self._posture, self._flexion, self._gate):
             stage.reset()
-        self._height.anchor_standing()
+        assert self._rotation is not None
+        first = stretch.up[:1] @ self._rotation.T
+        if classify(first, self.settings.posture)[0] == CLASS_UPRIGHT:
+            self._height.anchor_standing()
+        else:
+            # The stretch began on the floor (a session that starts lying, prone or on hands
+            # and knees): "up" was learnt there, but the body was never standing. Anchoring
+            # standing would read hands and knees as a standing bend (sustained-flexion alerts
+            # while on all fours); the height stays unknown until a lying rest sets it, and
+            # the posture is learnt from the stretch itself.
+            self._posture.posture = "unknown"
         # The teaching bend was asked for: its episode is reported, no rep, no warning.
         self._detectors.set_calibration_bend(bend)
         late: Pending = []
