@@ -9,7 +9,7 @@ authors' tests and for the BLE emulator). In short, one notification is one pack
 all little-endian; ``flags`` says whether gyro samples follow the accelerometer ones and the
 full-scale ranges; samples are int16 x, y, z (acc, then gyro when present); the CRC is
 CRC-16/CCITT-FALSE over everything before it. Unlike the commodity sensors, packets carry a
-sequence number (lost packets are reported as ``("lost_packets", n)``), a device clock in
+sequence number (lost packets are reported as ``LostPackets(n)``), a device clock in
 microseconds (``t_device_s`` per sample, in device seconds; the sensor layer subtracts the
 session's first value) and the rate and ranges they were sampled with.
 """

@@ -44,6 +44,7 @@ from dsp.detectors.frame import POSTURE_CODE, Frame
 from dsp.detectors.happenings import PostureChanged, Returned
 from dsp.detectors.reference import Shape, angle_from_deg
 from dsp.detectors.settings import RepSettings
+from dsp.detectors.sides import turn_side
 from dsp.events import Event, RepEvent, SetEndedEvent, Side
 from firmware_protocol.samples import FloatArray
 
@@ -52,6 +53,8 @@ Found = list[tuple[int, Event]]
 ALTERNATING = frozenset(
     {"dead_bug", "bird_dog", "fire_hydrant", "straight_leg_lift", "single_leg_bridge"}
 )
+#: Done one side at a time, each rep rolling the pelvis toward its side (per-side sets).
+ONE_SIDED = frozenset({"isometric_hip_flexion"})
 
 
 @dataclass
@@ -63,12 +66,39 @@ class _Set:
     pending: RepEvent | None = None  # auto mode: the first rep waits for a second
     first_way: tuple[float, float] = (0.0, 0.0)  # (pitch, |roll|) of the first rep
     candidate: tuple[Returned, str] | None = None  # a small, differently named rep
+    sides: list[Side | None] = field(default_factory=list)  # each rep's clear roll side
+    switch: tuple[Returned, str] | None = None  # a full-size rep named as another movement
+
+    def one_side(self) -> Side | None:
+        return _one_side(self.sides)
 
     @property
     def exercise(self) -> str:
-        counts = Counter(self.names)
-        best = max(counts.values())
-        return next(n for n in self.names if counts[n] == best)
+        return _label(self.names, self.sides)
+
+    def label_of(self, name: str, side: Side | None) -> str:
+        """What one more rep named ``name``, rolling to ``side``, is on its own in this set."""
+        return _label([name], [*self.sides, side])
+
+
+def _one_side(sides: list[Side | None]) -> Side | None:
+    """The side every rep rolled to, when there are two or more and all agree."""
+    if len(sides) < 2 or sides[0] is None:
+        return None
+    return sides[0] if all(x == sides[0] for x in sides) else None
+
+
+def _label(names: list[str], sides: list[Side | None]) -> str:
+    """A set's name: its reps' most common name, except that a small movement lying on the
+    back with every rep rolling clearly to the same side is neither a dead bug (whose arms
+    and legs take turns) nor a pelvic tilt (both sides alike) but a one-sided push, the
+    isometric hip flexion."""
+    counts = Counter(names)
+    best = max(counts.values())
+    name = next(n for n in names if counts[n] == best)
+    if name in ("dead_bug", "pelvic_tilt") and _one_side(sides) is not None:
+        return "isometric_hip_flexion"
+    return name
 
 
 #: Names that are one movement cut by depth alone: a toe touch is a forward bend past
@@ -255,6 +285,8 @@ class RepCounter:
         ):
             if st is not None:
                 st.candidate = None  # the small one before was a partial rep after all
+            if st is not None and exercise is None:
+                return self._switch(st, d, name, index, t)
             return self._count(d, name, index, t, exercise)
         # Smaller than half the set's range: a partial rep, unless it is the start of another,
         # smaller exercise (it names differently, and the next one is small too).
@@ -286,8 +318,15 @@ class RepCounter:
             # one of them (fidgeting after a set). The set ends; this may start another.
             found += self._close(index, t)
             st = None
+        elif st is not None and exercise is None and self._side_changed(st, d):
+            # Every rep so far rolled to one side and this one to the other: a per-side
+            # exercise moved to the other side, a new set (alternating ones never get here:
+            # their first two reps already disagree).
+            found += self._close(index, t)
+            st = None
         if st is None:
             st = self.current = _Set(t_start=round(d.shape.t_leave, 4), first_way=_way(d))
+        st.sides.append(self._roll_side(d))
         st.names.append(name)
         st.roms.append(rom)
         st.last_t = t
@@ -295,6 +334,8 @@ class RepCounter:
         side: Side | None = None
         if label in ALTERNATING and d.shape.roll_deg != 0.0:
             side = "right" if d.shape.roll_deg > 0 else "left"
+        elif label in ONE_SIDED:
+            side = self._roll_side(d)
         event = RepEvent(
             t=t,
             sensor=self.sensor,
@@ -313,13 +354,59 @@ class RepCounter:
             st.pending = event
             return found
         if st.pending is not None:
-            first = st.pending.model_copy(update={"t": t, "exercise": label})
+            first = st.pending.model_copy(
+                update={
+                    "t": t,
+                    "exercise": label,
+                    "side": st.sides[0] if label in ONE_SIDED else st.pending.side,
+                }
+            )
             found.append((index, first))
             st.pending = None
         found.append((index, event))
         return found
 
+    def _roll_side(self, d: Returned) -> Side | None:
+        """The side an excursion clearly rolled to (``dsp.detectors.sides``), else ``None``."""
+        s = self.settings
+        roll = d.shape.roll_deg
+        if abs(roll) >= s.single_leg_roll_deg:  # the roll that already makes a bridge one-legged
+            return "right" if roll > 0 else "left"
+        return turn_side(roll, d.shape.peak_deg, s.side_min_deg, s.side_min_share)
+
+    def _side_changed(self, st: _Set, d: Returned) -> bool:
+        side = st.one_side()
+        new = self._roll_side(d)
+        return st.pending is None and side is not None and new is not None and new != side
+
+    def _switch(self, st: _Set, d: Returned, name: str, index: int, t: float) -> Found:
+        """Not told the exercise: a full-size rep named as another movement than the set's
+        waits for the next. Named alike again, the two start a new set (bird dogs, then fire
+        hydrants without a pause); otherwise it was one odd rep of this set, counted now."""
+        if st.pending is not None or len(st.names) < 2:
+            return self._count(d, name, index, t, None)
+        mine = _movement(st.exercise)
+        own = _movement(st.label_of(name, self._roll_side(d)))
+        if st.switch is None:
+            if own == mine:
+                return self._count(d, name, index, t, None)
+            st.switch = (d, name)
+            st.last_t = t
+            return []
+        held, held_name = st.switch
+        st.switch = None
+        if own == _movement(st.label_of(held_name, self._roll_side(held))) != mine:
+            found = self._close(index, t)
+            found += self._count(held, held_name, index, t, None)
+            return found + self._count(d, name, index, t, None)
+        found = self._count(held, held_name, index, t, None)
+        return found + self._count(d, name, index, t, None)
+
     def _close(self, index: int, t: float) -> Found:
+        if self.current is not None and self.current.switch is not None:
+            held, held_name = self.current.switch  # the set ended on one odd rep: it counts
+            self.current.switch = None
+            return self._count(held, held_name, index, t, None) + self._close(index, t)
         st = self.current
         self._close_at = None
         self.current = None

@@ -107,6 +107,9 @@ class RepSettings(BaseModel):
     ``partial_fraction``: a rep under this fraction of the set's median range is a partial rep
     and not counted. ``set_gap_s``: longer than the rest between reps in the seed routines
     (holds of 3 s plus a breath), shorter than a rest between sets.
+    ``side_min_deg`` / ``side_min_share``: as the holds' (``dsp.detectors.sides``): a roll
+    that clearly tells a side; a set whose reps all rolled to one side ends when one rolls
+    to the other (the per-side exercise moved to the other side).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -157,6 +160,12 @@ class RepSettings(BaseModel):
     )
     fire_hydrant_roll_deg: float = Field(
         default=6.5, gt=0, description="hands and knees roll above this: fire hydrant"
+    )
+    side_min_deg: float = Field(
+        default=1.0, gt=0, description="a rep's roll this large tells its side (= holds')"
+    )
+    side_min_share: float = Field(
+        default=0.3, ge=0, le=1, description="... and this share of its range (= holds')"
     )
     prone_extension_min_deg: float = Field(
         default=8.0, gt=0, description="prone extension above this: trunk extension"

@@ -47,8 +47,17 @@ def hold_side(exercise: str, rotation_deg: FloatArray | None, s: HoldSettings) -
     if rule is None or rotation_deg is None:
         return None
     axis, right = rule
-    turn = float(rotation_deg[axis])
-    whole = float(np.linalg.norm(rotation_deg))
-    if abs(turn) < s.side_min_deg or abs(turn) < s.side_min_share * whole:
+    return turn_side(
+        right * float(rotation_deg[axis]),
+        float(np.linalg.norm(rotation_deg)),
+        s.side_min_deg,
+        s.side_min_share,
+    )
+
+
+def turn_side(turn_deg: float, whole_deg: float, min_deg: float, min_share: float) -> Side | None:
+    """``right`` for a clear turn ``turn_deg`` > 0 toward the right (``left`` < 0): at least
+    ``min_deg`` and ``min_share`` of the whole turn ``whole_deg``; else ``None``."""
+    if abs(turn_deg) < min_deg or abs(turn_deg) < min_share * whole_deg:
         return None
-    return "right" if turn * right > 0 else "left"
+    return "right" if turn_deg > 0 else "left"

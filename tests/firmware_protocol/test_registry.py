@@ -81,3 +81,62 @@ def test_no_decoder_crashes_on_arbitrary_notifications(
         if result.samples.t_device_s is not None:
             assert result.samples.t_device_s.shape == (n,)
         assert result.malformed >= 0
+
+
+@pytest.mark.parametrize("profile", ALL, ids=lambda p: p.model)
+def test_profile_provides_everything_device_specific(profile: DeviceProfile) -> None:
+    """What a device module must give so that the registry line is all the rest needs."""
+    import numpy as np
+
+    from firmware_protocol import battery
+    from firmware_protocol.messages import Battery, DeviceMessage
+    from firmware_protocol.profile import Command
+
+    # Recognition and a name for people.
+    assert profile.model
+    assert profile.display_name
+    assert re.compile(profile.name_pattern)
+    assert profile.notify_uuids
+    # A fresh decoder per stream, with the batch path (which may decline) and a reset.
+    decoder = profile.make_decoder()
+    assert decoder is not profile.make_decoder()
+    assert decoder.feed_many([]) is None
+    # Battery policy: a characteristic to read, a command that asks in the stream, or none.
+    if profile.battery_uuid is not None:
+        assert profile.battery_poll is None
+        assert battery.read_replies(profile.battery_uuid, b"\x40") == (Battery(64),)
+    if profile.battery_poll is not None:
+        assert isinstance(profile.battery_poll, Command)
+        assert profile.battery_poll.char_uuid == profile.write_uuid
+    # Read-backs parse into typed messages.
+    for uuid in profile.extra_read_uuids:
+        assert callable(profile.read_replies)
+        assert uuid == uuid.lower()
+    # The device check answers for any message (None: this profile fits).
+    ordinary: DeviceMessage = Battery(50)
+    assert profile.wrong_profile(ordinary) is None
+    # The simulator's encoder, where the family can be simulated: its payloads decode back.
+    if profile.encoder is not None:
+        n = 3 * profile.encoder.samples_per_notification
+        acc = np.tile([0.0, 0.0, 9.80665], (n, 1))
+        gyro = np.zeros((n, 3)) if profile.has_gyro else None
+        payloads = profile.encoder.encode(acc, gyro, np.zeros((n, 3)))
+        fresh = profile.make_decoder()
+        decoded = [fresh.feed(p) for p in payloads]
+        assert sum(len(r.samples) for r in decoded) == n
+        assert sum(r.malformed for r in decoded) == 0
+
+
+def test_no_layer_above_firmware_protocol_names_a_device_model() -> None:
+    """Adding a family is its module plus a registry line: nothing else knows models by name."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    models = [m for m in PROFILES if m != "holdfast"]  # "holdfast" is also the project's name
+    for package in ("sensor/ble", "sensor/decode_loop.py", "sensor/replay.py", "service/app.py"):
+        base = root / package
+        for path in [base] if base.is_file() else sorted(base.rglob("*.py")):
+            text = path.read_text()
+            for model in models:
+                assert f'"{model}"' not in text, f"{path} names {model}"
+    assert '"witmotion"' not in (root / "service" / "sources.py").read_text()
