@@ -3,6 +3,7 @@ never an ExceptionGroup traceback."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,27 @@ def test_finding1_serve_replay_bad_input_is_one_line_and_exit_2(
     errors = [line for line in done.stderr.splitlines() if line.startswith("holdfast: error:")]
     assert len(errors) == 1, done.stderr
     assert message in errors[0], done.stderr
+
+
+async def test_a_bad_line_stops_the_service_every_time_never_a_hang(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    # Found by the test above hanging now and then: on Python 3.11 a stop that arrived as a
+    # PUBACK did was swallowed inside aiomqtt's publish, and the sender went back to waiting.
+    from mqtt_helpers import settings_for
+
+    from sensor.errors import RecordingError
+    from service.app import App, SourceSpec
+
+    path = write_bends_recording(tmp_path / "r.jsonl", bends=2)
+    lines = path.read_text().splitlines(keepends=True)
+    lines[39] = "[" * 50_000 + "\n"
+    path.write_text("".join(lines))
+    for i in range(12):
+        app = App(
+            settings_for(mosquitto.port, tmp_path / f"run{i}"),
+            [SourceSpec.replay(path, speed=50.0)],
+        )
+        with pytest.raises(RecordingError, match="nested deeper"):
+            async with asyncio.timeout(30):
+                await app.run()

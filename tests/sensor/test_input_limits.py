@@ -16,6 +16,7 @@ import pytest
 from dsp.pipeline import Pipeline, PipelineSettings
 from firmware_protocol.samples import SampleBatch
 from sensor.errors import RecordingError
+from sensor.limits import RATE_MAX_HZ, RATE_MIN_HZ
 from sensor.recording import RawRecording
 from sensor.replay import Recording
 from sensor.samples_csv import SamplesCsv
@@ -202,3 +203,20 @@ def test_finding2_replay_skip_bad_reports_the_true_count_and_keeps_the_rest(
     assert f"skipped 3 bad line(s) in {path}" in done.stderr
     types = [json.loads(line)["type"] for line in done.stdout.splitlines()]
     assert types == _event_types(BENDS)  # three lost notifications change no event
+
+
+@pytest.mark.parametrize("rate_hz", [RATE_MIN_HZ, 1.0, RATE_MAX_HZ])
+def test_every_rate_the_readers_let_through_runs_the_chain(rate_hz: float) -> None:
+    # The bounds are only worth something if the chain works everywhere inside them.
+    n = max(8, int(min(rate_hz * 30, 60_000)))
+    t = np.arange(n) / rate_hz
+    acc = np.tile([0.0, 9.8, 0.0], (n, 1)) + np.random.default_rng(1).normal(0, 0.05, (n, 3))
+    pipeline = Pipeline("x", "s", PipelineSettings(), None)
+    events = []
+    for i in range(0, n, 512):
+        events += pipeline.update(
+            SampleBatch("x", t[i : i + 512], acc[i : i + 512], None, None, rate_hz)
+        )
+    events += pipeline.finish(float(t[-1]))
+    assert events[-1].type == "session_summary"
+    assert all(np.isfinite(e.t) for e in events)
