@@ -3,7 +3,10 @@ there is one; live data still comes only through the broker."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,9 +49,15 @@ async def _get(web: WebDisplay, path: str) -> tuple[int, str, bytes]:
         return r.status, r.content_type, await r.read()
 
 
-def _display(mosquitto: Mosquitto, trend: TrendPlot | None) -> WebDisplay:
+@contextlib.asynccontextmanager
+async def _display(mosquitto: Mosquitto, trend: TrendPlot | None) -> AsyncIterator[WebDisplay]:
     feed = BrokerFeed(BrokerSettings(host="127.0.0.1", port=mosquitto.port), "holdfast")
-    return WebDisplay(feed, port=0, trend=trend)
+    async with WebDisplay(feed, port=0, trend=trend) as web:
+        # Stopped before it has connected, aiomqtt leaves a client for the garbage collector
+        # to close after the loop is gone (an "unraisable" warning in a later test).
+        async with asyncio.timeout(10):
+            await feed.connected.wait()
+        yield web
 
 
 async def test_the_trend_is_the_history_databases(mosquitto: Mosquitto, tmp_path: Path) -> None:
