@@ -23,8 +23,7 @@ def test_face_down_after_a_long_movement_with_the_height_unknown_does_not_warn()
     # straight on into 80 deg face down held 30 s: a bend held standing or hands and knees,
     # the chain cannot tell.
     keys = [Key(0.0)]
-    for k in range(50):
-        keys.append(Key(1.0 + 0.5 * k, 15.0 if k % 2 == 0 else 0.0, 0.0, 1.0))
+    keys += [Key(1.0 + 0.5 * k, 15.0 if k % 2 == 0 else 0.0, 0.0, 1.0) for k in range(50)]
     t = keys[-1].t_s
     keys += [Key(t + 2.0, 80.0, 0.0, 0.55), Key(t + 32.0, 80.0, 0.0, 0.55)]
     assert _sustained(run([session(keys)])) == []
