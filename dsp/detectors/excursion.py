@@ -56,6 +56,10 @@ from firmware_protocol.samples import FloatArray
 SIDE_CODES = (POSTURE_CODE["side_left"], POSTURE_CODE["side_right"])
 UNKNOWN_CODE = POSTURE_CODE["unknown"]
 UPRIGHT_CODE = POSTURE_CODE["upright"]
+SUPINE_CODE = POSTURE_CODE["supine"]
+#: Lying on the back the long axis is near horizontal at rest; raised past halfway to
+#: sitting (45 deg) the body is sitting up (the top of a sit-up), which is never the rest.
+LYING_REST_MAX_ELEV_DEG = 45.0
 SEGMENT_BLOCK = 512
 """Samples the state machine looks ahead at most per step (10 s at 50 Hz)."""
 
@@ -126,13 +130,17 @@ class ExcursionTracker:
         start = r.upright_start_deg if self.code == UPRIGHT_CODE else r.start_deg
         return start if hold_min is None else min(start, hold_min)
 
-    def _capture(self, u_k: FloatArray) -> None:
+    def _capture(self, u_k: FloatArray) -> bool:
+        """Take ``u_k`` as the rest (``False``: not a rest in this posture, nothing taken)."""
+        elev = float(elevation_deg(u_k[None, :])[0])
         if self.code in SIDE_CODES:
-            elev = float(elevation_deg(u_k[None, :])[0])
             if elev < self.holds.side_plank_min_tip_deg:
                 self.rest_elev_deg = elev
+        elif self.code == SUPINE_CODE and elev > LYING_REST_MAX_ELEV_DEG:
+            return False
         else:
             self.ref = u_k.copy()
+        return True
 
     def _rest_of(self, u_hold: FloatArray) -> FloatArray:
         """The rest orientation a hold at ``u_hold`` would be lowered to."""
@@ -290,8 +298,8 @@ class ExcursionTracker:
                 if ks.size == 0:
                     return
                 k = i + int(ks[0])
-                self._capture(u[k])
-                self.mode = IDLE
+                if self._capture(u[k]):
+                    self.mode = IDLE
                 i = k + 1
                 continue
             e = self._signal(u[i:hi])
