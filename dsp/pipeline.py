@@ -49,6 +49,8 @@ from dsp.stamping import Observer, Pending, Stamper
 from dsp.transitions import TransitionGate, TransitionSettings
 from firmware_protocol.samples import FloatArray, SampleBatch
 
+#: A backlog whose first seconds are mostly off upright began on the floor (see _catch_up).
+FLOOR_START_S = 10.0
 # Order of events decided at the same sample.
 RANK_STATUS, RANK_CALIBRATED, RANK_POSTURE, RANK_FLEXION, RANK_DETECTOR, RANK_ANGLE = range(6)
 
@@ -325,7 +327,20 @@ class Pipeline:
         """Analyse the samples kept while the mounting was unknown (``dsp.backlog``) anew."""
         for stage in (self._height, self._posture, self._flexion, self._gate):
             stage.reset()
-        self._height.anchor_standing()
+        assert self._rotation is not None
+        # Where the body was at the start of the stretch: mostly upright over its first
+        # FLOOR_START_S (a trial may start in the middle of a bend, not only its first sample).
+        start = stretch.t_s < stretch.t_s[0] + FLOOR_START_S
+        classes = classify(stretch.up[start] @ self._rotation.T, self.settings.posture)
+        if np.mean(classes == CLASS_UPRIGHT) >= 0.5:
+            self._height.anchor_standing()
+        else:
+            # The stretch began on the floor (a session that starts lying, prone or on hands
+            # and knees): "up" was learnt there, but the body was never standing. Anchoring
+            # standing would read hands and knees as a standing bend (sustained-flexion alerts
+            # while on all fours); the height stays unknown until a lying rest sets it, and
+            # the posture is learnt from the stretch itself.
+            self._posture.posture = "unknown"
         # The teaching bend was asked for: its episode is reported, no rep, no warning.
         self._detectors.set_calibration_bend(bend)
         late: Pending = []

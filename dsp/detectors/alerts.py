@@ -12,6 +12,9 @@ from dsp.events import FlexionAlertEvent, FlexionEpisodeRef
 from dsp.flexion import FlexionEpisode
 
 Found = list[tuple[int, FlexionAlertEvent]]
+#: |forward component| of world-up from which the trunk is face down (dsp.posture's default
+#: ``lying_min_component``).
+FACE_DOWN_MIN_COMPONENT = 0.7
 
 
 class FlexionAlerts:
@@ -79,7 +82,11 @@ class FlexionAlerts:
     def _sustained(self, frame: Frame, sensor: str) -> Found:
         s = self.settings
         base = frame.baseline_deg()
-        rel = np.where(np.isnan(base), -np.inf, frame.flexion_deg - base)
+        # Trunk near horizontal, belly down, with the lumbar height unknown: a bend held
+        # standing and hands and knees look the same to gravity (dsp.posture), and the
+        # posture stays upright only for want of a height. No warning on a guess.
+        unsure = (frame.u_body[:, 0] <= -FACE_DOWN_MIN_COMPONENT) & np.isnan(frame.heights_m)
+        rel = np.where(np.isnan(base) | unsure, -np.inf, frame.flexion_deg - base)
         t = frame.t_s
         found: Found = []
         i, n = 0, len(frame)

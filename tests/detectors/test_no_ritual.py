@@ -17,6 +17,7 @@ from dsp.detectors.steadiness import SampleInterval
 from dsp.events import (
     CalibratedEvent,
     Event,
+    FlexionAlertEvent,
     FlexionEvent,
     HoldEndedEvent,
     PostureEvent,
@@ -193,3 +194,20 @@ def test_rolling_over_on_the_floor_does_not_teach_forward_as_if_lying_down() -> 
     motion = simulate(keys, RATE_HZ, ("+y", "-z"), noise_acc_mps2=0.05, noise_gyro_dps=0.5)
     events = run([as_batch(motion, rate_hz=RATE_HZ)])
     assert [e.stage for e in of_type(events, CalibratedEvent)] == ["up_only"]
+
+
+def test_a_session_that_starts_on_hands_and_knees_is_not_read_as_a_standing_bend() -> None:
+    # On all fours from the start (longer than a sustained bend lasts), then up and down onto
+    # the back: forward is learnt late, and the backlog's start is the floor, not a bend
+    # held standing (no sustained-flexion warning, the first posture is not upright).
+    keys = [Key(0.0, 85.0, 0.0, 0.55), Key(26.0, 85.0, 0.0, 0.55)]
+    keys += [Key(27.5, 20.0, 0.0, 0.62), Key(29.0, 0.0, 0.0, 1.0), Key(33.0)]
+    keys += get_down_on_back(33.0)
+    motion = simulate(keys, RATE_HZ, ("-x", "+z"), noise_acc_mps2=0.05, noise_gyro_dps=0.5)
+    events = run([as_batch(motion, rate_hz=RATE_HZ)])
+    complete = [e for e in of_type(events, CalibratedEvent) if e.stage == "complete"]
+    assert len(complete) == 1
+    assert not [e for e in of_type(events, FlexionAlertEvent) if e.reason == "sustained"]
+    late = [e for e in of_type(events, PostureEvent) if e.t >= complete[0].t]
+    assert late[0].posture in ("quadruped", "prone")
+    assert late[-1].posture == "supine"
