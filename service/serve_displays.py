@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from dsp.events import AngleEvent, Event, SensorStatusEvent
+from firmware_protocol.errors import ConfigError
 from service.config import HoldfastSettings
 from service.mqtt.broker_embedded import EmbeddedBroker, port_free
 from service.mqtt.topics import gateway_prefix
@@ -104,16 +105,21 @@ async def start_web(
     from service.displays.web import WebDisplay
 
     w = settings.web
+
+    def on(port: int) -> WebDisplay:
+        feed = display_feed(settings, "web")
+        return WebDisplay(
+            feed, page_config(settings), bind=w.bind, port=port, trend=trend_plot(settings)
+        )
+
     port = w.port if w.port == 0 or port_free(w.bind, w.port) else 0
-    web = WebDisplay(
-        display_feed(settings, "web"),
-        page_config(settings),
-        bind=w.bind,
-        port=port,
-        trend=trend_plot(settings),
-    )
-    await stack.enter_async_context(web)
-    return web
+    try:
+        return await stack.enter_async_context(on(port))
+    except ConfigError:
+        if port == 0:
+            raise
+    # Taken between the check and the bind (another service starting at the same moment).
+    return await stack.enter_async_context(on(0))
 
 
 UPSIDE_DOWN_TILT_DEG = 150.0
