@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from firmware_protocol import battery
 from firmware_protocol.errors import ConfigError, MalformedError
@@ -211,8 +212,60 @@ class MetaWearDecoder:
         self._acc, self._gyro = [], []
 
     def feed_many(self, payloads: Sequence[bytes]) -> DecodedRun | None:
-        """Always one by one: accelerometer and gyro packets are paired across payloads."""
-        return None
+        """A run of plain data packets at once, paired exactly as one by one would pair them.
+
+        Sample ``k`` of the pairs goes out with the payload that completed it: after payload
+        ``i`` the samples paired so far are ``min(acc so far, gyro so far)``. ``None`` (and no
+        state touched) when a payload is anything but whole acc or gyro data, or when one by
+        one would have said something (a stream dead long enough to pass samples unpaired).
+        """
+        n = len(payloads)
+        if n == 0:
+            return None
+        chip = self.chip
+        acc_count = {chip.acc_packed_register: PACKED_SAMPLES, REG_ACC_DATA: 1}
+        gyro_count = {chip.gyro_packed_register: PACKED_SAMPLES, chip.gyro_data_register: 1}
+        is_acc = np.zeros(n, dtype=bool)
+        counts = np.zeros(n, dtype=np.int64)
+        for i, p in enumerate(payloads):
+            if len(p) < 2 or p[1] == READ_BIT | REG_INFO:
+                return None
+            table = acc_count if p[0] == MODULE_ACC else gyro_count if p[0] == MODULE_GYRO else {}
+            count = table.get(p[1])
+            if count is None or len(p) != 2 + count * SAMPLE_BYTES:
+                return None
+            is_acc[i] = p[0] == MODULE_ACC
+            counts[i] = count
+        acc_new = self._scaled(payloads, is_acc, self._acc_scale)
+        if not self.settings.with_gyro:
+            if self._acc or not is_acc.all():
+                return None  # (never so after a feed) keep one by one's state exactly
+            return DecodedRun(DecodedSamples(acc_new), counts)
+        held_acc = sum(len(a) for a in self._acc)
+        held_gyro = sum(len(g) for g in self._gyro)
+        acc_total = held_acc + np.cumsum(np.where(is_acc, counts, 0))
+        gyro_total = held_gyro + np.cumsum(np.where(is_acc, 0, counts))
+        paired = np.minimum(acc_total, gyro_total)
+        before = np.concatenate(([0], paired[:-1]))
+        per_payload = paired - before
+        unpaired = np.maximum(acc_total, gyro_total) - before
+        if np.any((per_payload == 0) & (unpaired > MAX_UNPAIRED_SAMPLES)):
+            return None  # one by one reports the dead stream
+        acc = np.vstack([*self._acc, acc_new])
+        gyro = np.vstack([*self._gyro, self._scaled(payloads, ~is_acc, self._gyro_scale)])
+        k = int(paired[-1])
+        self._acc = [acc[k:]] if len(acc) > k else []
+        self._gyro = [gyro[k:]] if len(gyro) > k else []
+        return DecodedRun(DecodedSamples(acc[:k], gyro[:k]), per_payload)
+
+    @staticmethod
+    def _scaled(
+        payloads: Sequence[bytes], chosen: npt.NDArray[np.bool_], scale: float
+    ) -> FloatArray:
+        """The samples of the chosen payloads (header dropped), in order, scaled: one frombuffer."""
+        data = b"".join(p[2:] for p, take in zip(payloads, chosen.tolist(), strict=True) if take)
+        raw = np.frombuffer(data, dtype="<i2").reshape(-1, 3).astype(np.float64)
+        return raw * scale
 
     def feed(self, payload: bytes) -> DecodeResult:
         replies: list[DeviceMessage] = []

@@ -171,8 +171,18 @@ class DecodeLoop:
     def _add_run(self, part: Sequence[Packet], decoded: DecodedRun) -> None:
         times = np.fromiter((p.t_s for p in part), np.float64, len(part))
         samples = self._device_times(decoded.samples)
-        self._reshape(samples)
-        self._builder.add_many(np.repeat(times, decoded.per_payload), samples, len(part))
+        packets = len(part)
+        if len(samples):
+            shape = (samples.gyro_dps is not None, samples.t_device_s is not None)
+            if self._shape is not None and shape != self._shape:
+                # One by one, the payloads before the first sample (a MetaWear acc packet
+                # waiting for its gyro) join the open batch, then the first sample cuts it.
+                lead = int(np.argmax(decoded.per_payload > 0))
+                self._builder.packets += lead
+                packets -= lead
+                self.flush_batch()
+            self._shape = shape
+        self._builder.add_many(np.repeat(times, decoded.per_payload), samples, packets)
         self._check_limit()
 
     def _notification(self, decoder: StreamDecoder, packet: Packet) -> None:

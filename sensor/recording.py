@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from firmware_protocol.samples import Packet
 from sensor.errors import RecordingError
-from sensor.limits import LimitError, check_rate_hz, check_time_s, loads_bounded
+from sensor.limits import T_MAX_S, LimitError, check_rate_hz, check_time_s, loads_bounded
 from sensor.lines import Line, open_binary, read_lines
 from sensor.time_order import TimeOrder
 
@@ -85,6 +86,17 @@ class Marker:
 
 
 RawItem = Packet | Marker
+
+_WRITER_PACKET = re.compile(
+    r'\{"t": ((?:0|[1-9][0-9]*)\.[0-9]{6}), "uuid": "([0-9a-f-]*)", "hex": "((?:[0-9a-f]{2})*)"\}'
+)
+"""A packet line exactly as :meth:`RawRecordingWriter.write_packet` writes it (lower-case).
+
+Such a line is valid JSON whose ``t`` is a finite non-negative number and whose ``uuid`` and
+``hex`` are plain strings, so the full check could only object to ``t`` beyond ``T_MAX_S``:
+the reader takes these lines without ``json.loads`` (half its time) and sends every other
+line, and a ``t`` out of range, through the full check, which alone words the errors.
+"""
 
 
 def _open_text(path: Path, mode: Literal["rt", "at", "wt"]) -> IO[str]:
@@ -173,6 +185,11 @@ class RawRecording:
             if line.text.strip():
                 self._bad(line.lineno, "truncated last line (the recording was cut off)", None)
             return None
+        fast = _WRITER_PACKET.fullmatch(line.text)
+        if fast is not None:
+            t_fast = float(fast[1])
+            if t_fast <= T_MAX_S:
+                return Packet(t_fast, fast[2], bytes.fromhex(fast[3]))
         if not line.text.strip():
             return None
         try:

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _show(kind: str, settings: HoldfastSettings) -> int:
-    from service.serve_displays import display_feed, page_config
+    from service.serve_displays import display_feed, page_config, trend_plot
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -103,7 +103,9 @@ async def _show(kind: str, settings: HoldfastSettings) -> int:
         from service.displays.web import WebDisplay
 
         w = settings.web
-        async with WebDisplay(feed, page_config(settings), bind=w.bind, port=w.port) as web:
+        page = page_config(settings)
+        trend = trend_plot(settings)
+        async with WebDisplay(feed, page, bind=w.bind, port=w.port, trend=trend) as web:
             print(
                 f"holdfast display: web page at {web.url} showing broker {feed.where} "
                 "(Ctrl-C stops)",

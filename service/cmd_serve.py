@@ -153,6 +153,10 @@ def settings_from_args(args: argparse.Namespace) -> HoldfastSettings:
     return load_settings(args.config or default_config_file(), overrides)
 
 
+QUIET_LIBRARIES = ("amqtt", "transitions")
+"""Loggers of the embedded broker (amqtt and its state-machine library)."""
+
+
 def setup_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
@@ -162,6 +166,13 @@ def setup_logging(verbose: int) -> None:
         # paho logs a lost connection as an ERROR; the publisher already reports it (with
         # what is queued) as a warning and reconnects, so paho's own lines are only noise.
         logging.getLogger("holdfast.mqtt.paho").setLevel(logging.CRITICAL)
+    # The embedded broker's own bookkeeping (amqtt's "PUBACK waiter ... already done" and
+    # the like) is not the user's business: its warnings show from -v, its chatter from -vvv.
+    broker_level = (
+        logging.ERROR if verbose == 0 else logging.WARNING if verbose < 3 else logging.DEBUG
+    )
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(broker_level)
 
 
 def register(sub: Any) -> None:

@@ -16,7 +16,8 @@ from sensor.simulator.link_model import LinkSettings
 from sensor.simulator.output import encodable_devices, write_simulation
 from sensor.simulator.script import builtin_names, load_script
 from sensor.simulator.sensor_model import NOISE_PRESETS, SensorSettings, parse_mounting
-from sensor.simulator.session import SimulationSettings, simulate
+from sensor.simulator.session import STAGES, SimulationSettings, simulate
+from service.progress import progress
 
 
 def register(sub: Any) -> None:
@@ -113,8 +114,11 @@ def run(args: argparse.Namespace) -> int:
         enc.has_gyro if enc is not None else True,
     )
     script = load_script(args.script)
-    sim = simulate(script, settings)
-    truth = write_simulation(sim, args.output, args.device)
+    # A bar on a terminal once the job runs past a moment (a long script): one step per stage.
+    with progress(f"simulating {script.name}", total=len(STAGES) + 1) as bar:
+        sim = simulate(script, settings, on_stage=bar.update)
+        bar.update(len(STAGES), f"writing {args.output.name}")
+        truth = write_simulation(sim, args.output, args.device)
     kept = int((sim.delivery.notification_of_sample >= 0).sum())
     print(
         f"{args.output}: {script.name}, {sim.truth['duration_s']:.1f} s, {kept} samples; "

@@ -22,6 +22,7 @@ from service.mqtt.topics import gateway_prefix
 if TYPE_CHECKING:
     from service.displays.feed import BrokerFeed
     from service.displays.web import PageConfig, WebDisplay
+    from service.displays.web_trend import TrendPlot
 
 
 class Display(Protocol):
@@ -83,6 +84,17 @@ def page_config(settings: HoldfastSettings) -> PageConfig:
     return PageConfig(zones.neutral_max_deg, zones.moderate_max_deg, tuple(EXERCISES))
 
 
+def trend_plot(settings: HoldfastSettings) -> TrendPlot | None:
+    """The web page's trend from ``history.database`` when there is a history: the recorder
+    runs (``history.record``), or the database is PostgreSQL or an existing SQLite file."""
+    from service.displays.web_trend import TrendPlot, history_exists
+
+    database = settings.history.database
+    if settings.history.record or history_exists(database):
+        return TrendPlot(database)
+    return None
+
+
 async def start_web(
     settings: HoldfastSettings, stack: contextlib.AsyncExitStack
 ) -> WebDisplay | None:
@@ -93,7 +105,13 @@ async def start_web(
 
     w = settings.web
     port = w.port if w.port == 0 or port_free(w.bind, w.port) else 0
-    web = WebDisplay(display_feed(settings, "web"), page_config(settings), bind=w.bind, port=port)
+    web = WebDisplay(
+        display_feed(settings, "web"),
+        page_config(settings),
+        bind=w.bind,
+        port=port,
+        trend=trend_plot(settings),
+    )
     await stack.enter_async_context(web)
     return web
 

@@ -8,6 +8,7 @@ session, byte for byte.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,15 +87,34 @@ def build_motion(script: Script, seed: int) -> Builder:
     return b
 
 
-def simulate(script: Script, settings: SimulationSettings) -> Simulation:
-    """The whole session, deterministic in ``settings.seed``."""
+STAGES = ("laying out the script", "moving the body", "measuring", "delivering", "truth", "fusion")
+"""What :func:`simulate` reports to ``on_stage`` as it starts each, in this order."""
 
+
+def simulate(
+    script: Script,
+    settings: SimulationSettings,
+    on_stage: Callable[[int, str], None] | None = None,
+) -> Simulation:
+    """The whole session, deterministic in ``settings.seed``.
+
+    ``on_stage(index, name)``: called as each of :data:`STAGES` starts (a command's progress
+    bar; the simulator itself shows nothing).
+    """
+
+    def stage(index: int) -> None:
+        if on_stage is not None:
+            on_stage(index, STAGES[index])
+
+    stage(0)
     b = build_motion(script, settings.seed)
     duration = b.now_s
     sensor_rng = np.random.default_rng(np.random.SeedSequence([settings.seed, 1]))
     link_rng = np.random.default_rng(np.random.SeedSequence([settings.seed, 2]))
     t = sample_times_s(duration, settings.sensor, sensor_rng)
+    stage(1)
     motion = body_motion(b.timeline, t)
+    stage(2)
     readings = measure(
         t,
         motion.specific_force_body_mps2,
@@ -103,9 +123,11 @@ def simulate(script: Script, settings: SimulationSettings) -> Simulation:
         settings.sensor,
         sensor_rng,
     )
+    stage(3)
     delivery = deliver(
         t, settings.samples_per_notification, settings.link, tuple(b.truth.disconnects), link_rng
     )
+    stage(4)
     m = settings.mounting
     meta: dict[str, Any] = {
         "script": script.name,
@@ -122,6 +144,7 @@ def simulate(script: Script, settings: SimulationSettings) -> Simulation:
         "sensor_settings": {k: getattr(settings.sensor, k) for k in settings.sensor.__slots__},
     }
     truth = build_truth(b, duration, delivery.gaps, meta)
+    stage(5)
     # What an on-board fusion would report (WitMotion frames carry roll, pitch, yaw).
     world_from_sensor = motion.rot * Rotation.from_matrix(m.matrix.T)
     with warnings.catch_warnings():

@@ -27,13 +27,16 @@ from collections import deque
 from dataclasses import dataclass
 from importlib import resources
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from firmware_protocol.errors import ConfigError
 from service.displays.feed import BrokerFeed, DisplayMessage, stop_task
-from service.errors import BrokerError
+from service.errors import BrokerError, HistoryError
+
+if TYPE_CHECKING:
+    from service.displays.web_trend import TrendPlot
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +104,11 @@ class WebDisplay:
         *,
         bind: str = "127.0.0.1",
         port: int = 8321,
+        trend: TrendPlot | None = None,
     ) -> None:
         self.feed = feed
+        self.trend = trend
+        """The history's weekly trend on ``/trend.png`` (None: no history, no trend)."""
         self.config = config or PageConfig()
         self.bind = bind
         self.port = port
@@ -124,6 +130,7 @@ class WebDisplay:
         app.router.add_get("/static/{name}", self._static)
         app.router.add_get("/events", self._events)
         app.router.add_get("/api/config", self._config)
+        app.router.add_get("/trend.png", self._trend)
         app.router.add_post("/api/sensors/{sensor}/cmd/{command}", self._command)
         return app
 
@@ -207,8 +214,20 @@ class WebDisplay:
             **self.config.as_json(),
             "prefix": self.feed.topics.prefix,
             "broker": self.feed.where,
+            "trend": self.trend is not None,
         }
         return web.json_response(doc)
+
+    async def _trend(self, request: web.Request) -> web.Response:
+        if self.trend is None:
+            raise web.HTTPNotFound(text="no history database is configured")
+        try:
+            png = await self.trend.png()
+        except HistoryError as exc:
+            return web.Response(text=str(exc), status=503)
+        return web.Response(
+            body=png, content_type="image/png", headers={"Cache-Control": "no-cache"}
+        )
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(

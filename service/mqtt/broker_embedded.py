@@ -78,7 +78,9 @@ class EmbeddedBroker:
 
     async def start(self) -> None:
         for name in ("amqtt", "transitions"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+            # Its INFO lines are per packet; the CLI's setup_logging may have chosen already.
+            if logging.getLogger(name).level == logging.NOTSET:
+                logging.getLogger(name).setLevel(logging.WARNING)
         for port in (self.tcp_port, self.ws_port):
             # Checked here for a clear message (amqtt logs a traceback and a vague error).
             if not port_free(self.bind, port):

@@ -51,3 +51,28 @@ def test_replay_into_a_pipe_prints_events_and_no_bar() -> None:
     )
     assert done.stderr == ""
     assert "Session ended after" in done.stdout
+
+
+def test_the_simulator_reports_each_stage_in_order() -> None:
+    from sensor.simulator.script import load_script
+    from sensor.simulator.session import STAGES, SimulationSettings, simulate
+
+    seen: list[tuple[int, str]] = []
+    simulate(load_script("bridge"), SimulationSettings(), on_stage=lambda i, n: seen.append((i, n)))
+    assert seen == list(enumerate(STAGES))
+
+
+def test_simulate_shows_a_bar_on_a_terminal_and_nothing_in_a_pipe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.cli import main
+
+    monkeypatch.setattr(progress_module, "DELAY_S", 0.0)
+    assert main(["simulate", "bridge", "-o", str(tmp_path / "piped.jsonl.gz")]) == 0
+    piped = capsys.readouterr()
+    assert piped.err == ""
+    assert "piped.jsonl.gz: bridge" in piped.out
+    tty = _Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert main(["simulate", "bridge", "-o", str(tmp_path / "tty.jsonl.gz")]) == 0
+    assert "simulating bridge" in tty.getvalue()

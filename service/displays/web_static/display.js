@@ -62,6 +62,7 @@ function foldEvent(v, e, snapshot) {
     seenIds.add(e.id);
     if (seenIds.size > 5000) seenIds.delete(seenIds.values().next().value);
   }
+  if (e.type === "session_summary" && !snapshot && config.trend) setTimeout(loadTrend, 2000);
   const handler = EVENT_HANDLERS[e.type];
   if (handler) handler(v, e, snapshot);
   if (e.type.startsWith("routine_")) foldRoutine(v, e);
@@ -381,7 +382,12 @@ async function loadConfig() {
     select.append(o);
   }
   drawGaugeZones();
+  if (config.trend) { $("trend-panel").hidden = false; loadTrend(); }
 }
+
+// The trend comes from the history database: fetched again a little after a session ends
+// (the history recorder stores it as it arrives over the broker).
+function loadTrend() { $("trend-plot").src = `/trend.png?t=${Date.now()}`; }
 
 function connect() {
   const es = new EventSource("/events");
