@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import ssl
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import aiomqtt
 
 from service.config import BrokerSettings
 from service.errors import BrokerError
+from service.mqtt.tls import tls_parameters
 from service.mqtt.topics import COMMANDS, Topics, topic_safe
 
 log = logging.getLogger(__name__)
@@ -126,14 +126,7 @@ class BrokerFeed:
 
     def _make_client(self) -> aiomqtt.Client:
         b = self.broker
-        tls_params = None
-        if b.tls.active:
-            tls_params = aiomqtt.TLSParameters(
-                ca_certs=str(b.tls.ca_file) if b.tls.ca_file else None,
-                certfile=str(b.tls.cert_file) if b.tls.cert_file else None,
-                keyfile=str(b.tls.key_file) if b.tls.key_file else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-            )
+        tls_params = tls_parameters(b)
         return aiomqtt.Client(
             b.host or "127.0.0.1",
             b.port,

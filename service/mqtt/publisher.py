@@ -27,7 +27,6 @@ import contextlib
 import logging
 import random
 import socket
-import ssl
 from collections import deque
 from collections.abc import Callable, Iterable
 
@@ -37,6 +36,7 @@ from aiomqtt.exceptions import MqttConnectError
 from service.config import BrokerSettings
 from service.errors import BrokerError
 from service.mqtt.journal import Outbox, OutMessage
+from service.mqtt.tls import tls_parameters
 from service.mqtt.topics import OFFLINE, ONLINE, Topics
 
 log = logging.getLogger(__name__)
@@ -130,14 +130,7 @@ class Publisher:
 
     def _client(self) -> aiomqtt.Client:
         b = self.broker
-        tls_params = None
-        if b.tls.active:
-            tls_params = aiomqtt.TLSParameters(
-                ca_certs=str(b.tls.ca_file) if b.tls.ca_file else None,
-                certfile=str(b.tls.cert_file) if b.tls.cert_file else None,
-                keyfile=str(b.tls.key_file) if b.tls.key_file else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-            )
+        tls_params = tls_parameters(b)
         client = aiomqtt.Client(
             b.host or "127.0.0.1",
             b.port,
